@@ -1,0 +1,61 @@
+/**
+ * The permission catalogue. Every route declares one of these (or `public`);
+ * roles are sets of them. Deny by default: a principal holds only what its
+ * roles (or its API token's scope) grant.
+ */
+export interface PermissionInfo {
+  /** What holding it allows, in a sentence an administrator understands. */
+  readonly description: string;
+  /** Holders must have completed TOTP enrolment and passed MFA at login. */
+  readonly requiresMfa: boolean;
+  /** The system (module) it belongs to; `core` for the platform itself. */
+  readonly system: string;
+}
+
+export const PERMISSIONS = {
+  'auth.self': { description: 'Use one\u2019s own session: profile, password, MFA enrolment', requiresMfa: false, system: 'core' },
+  'users.read': { description: 'List user accounts and their roles', requiresMfa: false, system: 'core' },
+  'users.write': { description: 'Create, disable and re-enable accounts, reset passwords and MFA, assign roles', requiresMfa: true, system: 'core' },
+  'roles.read': { description: 'List roles and the permission catalogue', requiresMfa: false, system: 'core' },
+  'roles.write': { description: 'Create and change roles', requiresMfa: true, system: 'core' },
+  'tokens.read': { description: 'List API tokens (never their secrets)', requiresMfa: false, system: 'core' },
+  'tokens.write': { description: 'Issue and revoke API tokens for devices and integrations', requiresMfa: true, system: 'core' },
+  'ledger.read': { description: 'Read ledger entries, checkpoints and proofs', requiresMfa: false, system: 'core' },
+  'ledger.details.read': { description: 'Read the personal-data details records behind ledger entries', requiresMfa: true, system: 'core' },
+  'system.metrics': { description: 'Read Prometheus metrics', requiresMfa: false, system: 'core' },
+  'registries.read': { description: 'Search and read registry (DES) records', requiresMfa: true, system: 'registries' },
+} as const satisfies Record<string, PermissionInfo>;
+
+export type Permission = keyof typeof PERMISSIONS;
+export type RoutePermission = Permission | 'public';
+
+export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+export function isPermission(value: string): value is Permission {
+  return Object.prototype.hasOwnProperty.call(PERMISSIONS, value);
+}
+
+/** True when any of the permissions obliges its holder to use MFA. */
+export function permissionsRequireMfa(perms: readonly string[]): boolean {
+  return perms.some((p) => isPermission(p) && PERMISSIONS[p].requiresMfa);
+}
+
+/** Roles created by the first migration. Administrators may add more. */
+export const BUILT_IN_ROLES: Record<string, { description: string; permissions: Permission[] }> = {
+  admin: {
+    description: 'Platform administrator: accounts, roles, tokens and the ledger (no registry access by default)',
+    permissions: ['auth.self', 'users.read', 'users.write', 'roles.read', 'roles.write', 'tokens.read', 'tokens.write', 'ledger.read', 'ledger.details.read', 'system.metrics'],
+  },
+  auditor: {
+    description: 'Reads the ledger and verifies proofs; changes nothing',
+    permissions: ['auth.self', 'ledger.read', 'users.read', 'roles.read'],
+  },
+  operator: {
+    description: 'Command-centre operator',
+    permissions: ['auth.self'],
+  },
+  investigator: {
+    description: 'Investigating officer with lawful registry search',
+    permissions: ['auth.self', 'registries.read'],
+  },
+};

@@ -1,0 +1,82 @@
+import Type from 'typebox';
+
+export const LedgerEntry = Type.Object({
+  seq: Type.Integer({ minimum: 0 }),
+  at: Type.String({ description: 'ISO 8601 UTC, milliseconds' }),
+  actorType: Type.Union([Type.Literal('user'), Type.Literal('token'), Type.Literal('device'), Type.Literal('system'), Type.Literal('anonymous')]),
+  actorId: Type.String(),
+  action: Type.String(),
+  resource: Type.String(),
+  purpose: Type.Union([Type.String(), Type.Null()]),
+  caseRef: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.Union([Type.Literal('allowed'), Type.Literal('denied')]),
+  requestId: Type.Union([Type.String(), Type.Null()]),
+  detailsHash: Type.Union([Type.String(), Type.Null()]),
+  leafHash: Type.String({ description: 'hex RFC 9162 leaf hash of the entry bytes' }),
+});
+export type LedgerEntry = Type.Static<typeof LedgerEntry>;
+
+export const LedgerEntriesQuery = Type.Object(
+  {
+    from: Type.Optional(Type.Integer({ minimum: 0, description: 'first sequence number' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    actor: Type.Optional(Type.String({ maxLength: 128 })),
+    action: Type.Optional(Type.String({ maxLength: 128, description: 'exact action, or a prefix ending in *' })),
+    resource: Type.Optional(Type.String({ maxLength: 256, description: 'exact resource, or a prefix ending in *' })),
+    outcome: Type.Optional(Type.Union([Type.Literal('allowed'), Type.Literal('denied')])),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' })),
+  },
+  { additionalProperties: false },
+);
+export type LedgerEntriesQuery = Type.Static<typeof LedgerEntriesQuery>;
+
+export const LedgerEntryList = Type.Object({
+  items: Type.Array(LedgerEntry),
+  treeSize: Type.Integer({ description: 'number of sequenced entries when the page was read' }),
+  next: Type.Union([Type.Integer(), Type.Null()], { description: 'value of `from` for the next page' }),
+});
+export type LedgerEntryList = Type.Static<typeof LedgerEntryList>;
+
+export const Checkpoint = Type.Object({
+  origin: Type.String(),
+  treeSize: Type.Integer({ minimum: 0 }),
+  rootHash: Type.String({ description: 'hex' }),
+  timestamp: Type.String(),
+  body: Type.String({ description: 'the exact signed text (C2SP tlog-checkpoint body)' }),
+  signature: Type.String({ description: 'base64 Ed25519 signature over body' }),
+  publicKey: Type.String({ description: 'base64 raw 32-byte Ed25519 public key of the node' }),
+  keyId: Type.String({ description: 'hex SHA-256 of the public key, first 8 bytes' }),
+});
+export type Checkpoint = Type.Static<typeof Checkpoint>;
+
+export const InclusionProofQuery = Type.Object(
+  { seq: Type.Integer({ minimum: 0 }), treeSize: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+);
+export type InclusionProofQuery = Type.Static<typeof InclusionProofQuery>;
+
+export const InclusionProof = Type.Object({
+  seq: Type.Integer(),
+  treeSize: Type.Integer(),
+  leafHash: Type.String({ description: 'hex' }),
+  rootHash: Type.String({ description: 'hex root at treeSize' }),
+  proof: Type.Array(Type.String({ description: 'hex' })),
+});
+export type InclusionProof = Type.Static<typeof InclusionProof>;
+
+export const ConsistencyProofQuery = Type.Object(
+  { from: Type.Integer({ minimum: 0 }), to: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+export type ConsistencyProofQuery = Type.Static<typeof ConsistencyProofQuery>;
+
+export const ConsistencyProof = Type.Object({
+  from: Type.Integer(),
+  to: Type.Integer(),
+  fromRoot: Type.String(),
+  toRoot: Type.String(),
+  proof: Type.Array(Type.String()),
+});
+export type ConsistencyProof = Type.Static<typeof ConsistencyProof>;

@@ -1,0 +1,67 @@
+/**
+ * What the composition root hands every core part and module. Modules see
+ * these interfaces only, never each other.
+ */
+import type { Logger } from 'pino';
+import type { EventEnvelope, EventMap, EventName, LedgerActorType, LedgerOutcome, Permission, SessionState } from '@kotwal/contracts';
+import type { KotwalConfig } from './config/index.ts';
+import type { Database, Queryable } from './db/index.ts';
+
+/** One thing to record in the ledger. Details hold personal data; only their hash is sealed. */
+export interface LedgerAppend {
+  actorType: LedgerActorType;
+  actorId: string;
+  action: string;
+  resource: string;
+  outcome: LedgerOutcome;
+  purpose?: string | null;
+  caseRef?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface LedgerWriter {
+  /** Group-committed append; resolves with the entry's sequence number once durable. */
+  append(entry: LedgerAppend): Promise<{ seq: number }>;
+  /**
+   * Append as part of the caller's transaction: the entry commits (or rolls
+   * back) with the change it records, and is sequenced right after commit.
+   */
+  appendInTx(tx: Queryable, entry: LedgerAppend): Promise<void>;
+  /** Ask the sequencer to run now (called after a transaction commits). */
+  kick(): void;
+}
+
+export type EventHandler<K extends EventName> = (event: EventEnvelope<K>) => Promise<void>;
+
+export interface EventBus {
+  /** Writes the event to the outbox inside tx; it is dispatched only after tx commits. */
+  emit<K extends EventName>(tx: Queryable, name: K, payload: EventMap[K], opts?: { requestId?: string | null }): Promise<void>;
+  /** Registers an idempotent subscriber; `subscriber` names it for delivery tracking. */
+  on<K extends EventName>(name: K, subscriber: string, handler: EventHandler<K>): void;
+  /** Ask the dispatcher to run now (called after a transaction commits). */
+  kick(): void;
+}
+
+/** Who is making a request. */
+export interface Principal {
+  kind: 'user' | 'token';
+  id: string;
+  /** Username, or the token's name. */
+  name: string;
+  permissions: ReadonlySet<Permission>;
+  /** Where a user still owes a password change or MFA enrolment. */
+  state: SessionState;
+  sessionId: string | null;
+  csrfToken: string | null;
+}
+
+export interface CoreContext {
+  config: KotwalConfig;
+  db: Database;
+  ledger: LedgerWriter;
+  events: EventBus;
+  logger: Logger;
+  /** Runs fn in a transaction, then wakes the ledger sequencer and the event dispatcher. */
+  unitOfWork<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,149 @@
+/**
+ * One SQL dialect (PostgreSQL) on two engines: embedded PGlite by default,
+ * a PostgreSQL server when DATABASE_URL is set. Callers see one small
+ * interface; int8 comes back as a JS number and bytea as Uint8Array on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Streams a large result in pages without holding it all in memory. */
+  stream<R = Record<string, unknown>>(sql: string, params: readonly unknown[], pageSize: number, onPage: (rows: R[]) => Promise<void> | void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; when absent, PGlite. */
+  url?: string | null;
+  /** PGlite data directory; `memory://` for an in-memory database. */
+  pgliteDir?: string;
+  /** Max pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+const INT8 = 20;
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
+  return openPglite(opts.pgliteDir ?? 'memory://');
+}
+
+async function openPglite(dir: string): Promise<Database> {
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir, {
+    parsers: { [INT8]: (v: string) => Number(v) },
+  });
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const r = await q.query<R>(sql, params ? [...params] : undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+  const base = wrap(db);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return db.transaction(async (tx) => fn(wrap(tx)));
+    },
+    async stream<R>(sql: string, params: readonly unknown[], pageSize: number, onPage: (rows: R[]) => Promise<void> | void) {
+      // PGlite runs in-process: page with a cursor inside one transaction.
+      await db.transaction(async (tx) => {
+        await tx.query(`DECLARE kotwal_stream NO SCROLL CURSOR FOR ${sql}`, [...params]);
+        for (;;) {
+          const r = await tx.query<R>(`FETCH FORWARD ${Math.max(1, Math.floor(pageSize))} FROM kotwal_stream`);
+          if (r.rows.length === 0) break;
+          await onPage(r.rows);
+        }
+        await tx.query('CLOSE kotwal_stream');
+      });
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format);
+    },
+  } as pg.CustomTypesConfig;
+  const pool = new pg.Pool({ connectionString: url, max, types, application_name: 'kotwal' });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  // Fail fast with a clear message when the server is unreachable.
+  const probe = await pool.connect();
+  probe.release();
+  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const r = await c.query(sql, params ? [...params] : undefined);
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql: string) {
+      await c.query(sql);
+    },
+  });
+  const base = wrap(pool);
+  return {
+    kind: 'postgres',
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async stream<R>(sql: string, params: readonly unknown[], pageSize: number, onPage: (rows: R[]) => Promise<void> | void) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN READ ONLY');
+        await client.query(`DECLARE kotwal_stream NO SCROLL CURSOR FOR ${sql}`, [...params]);
+        for (;;) {
+          const r = await client.query(`FETCH FORWARD ${Math.max(1, Math.floor(pageSize))} FROM kotwal_stream`);
+          if (r.rows.length === 0) break;
+          await onPage(r.rows as R[]);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
