@@ -141,13 +141,7 @@ const isOdd = (n: number): boolean => n % 2 === 1;
 const half = (n: number): number => Math.floor(n / 2);
 
 /** RFC 9162 section 2.1.3.2: verify an inclusion proof. */
-export function verifyInclusion(
-  leafIndex: number,
-  treeSize: number,
-  leaf: Uint8Array,
-  proof: readonly Uint8Array[],
-  root: Uint8Array,
-): boolean {
+export function verifyInclusion(leafIndex: number, treeSize: number, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): boolean {
   if (leafIndex < 0 || leafIndex >= treeSize) return false;
   let fn = leafIndex;
   let sn = treeSize - 1;
@@ -172,13 +166,7 @@ export function verifyInclusion(
 }
 
 /** RFC 9162 section 2.1.4.2: verify a consistency proof between two tree sizes. */
-export function verifyConsistency(
-  firstSize: number,
-  secondSize: number,
-  firstRoot: Uint8Array,
-  secondRoot: Uint8Array,
-  proof: readonly Uint8Array[],
-): boolean {
+export function verifyConsistency(firstSize: number, secondSize: number, firstRoot: Uint8Array, secondRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
   if (firstSize < 0 || secondSize < firstSize) return false;
   if (firstSize === secondSize) return proof.length === 0 && equalBytes(firstRoot, secondRoot);
   if (firstSize === 0) return proof.length === 0;

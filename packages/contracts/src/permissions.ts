@@ -44,7 +44,18 @@ export function permissionsRequireMfa(perms: readonly string[]): boolean {
 export const BUILT_IN_ROLES: Record<string, { description: string; permissions: Permission[] }> = {
   admin: {
     description: 'Platform administrator: accounts, roles, tokens and the ledger (no registry access by default)',
-    permissions: ['auth.self', 'users.read', 'users.write', 'roles.read', 'roles.write', 'tokens.read', 'tokens.write', 'ledger.read', 'ledger.details.read', 'system.metrics'],
+    permissions: [
+      'auth.self',
+      'users.read',
+      'users.write',
+      'roles.read',
+      'roles.write',
+      'tokens.read',
+      'tokens.write',
+      'ledger.read',
+      'ledger.details.read',
+      'system.metrics',
+    ],
   },
   auditor: {
     description: 'Reads the ledger and verifies proofs; changes nothing',

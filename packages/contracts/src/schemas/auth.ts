@@ -15,11 +15,7 @@ export const LoginRequest = Type.Object(
 );
 export type LoginRequest = Type.Static<typeof LoginRequest>;
 
-export const SessionState = Type.Union([
-  Type.Literal('active'),
-  Type.Literal('password-change-required'),
-  Type.Literal('mfa-enrollment-required'),
-]);
+export const SessionState = Type.Union([Type.Literal('active'), Type.Literal('password-change-required'), Type.Literal('mfa-enrollment-required')]);
 export type SessionState = Type.Static<typeof SessionState>;
 
 export const Me = Type.Object({
@@ -41,10 +37,7 @@ export const LoginResponse = Type.Object({
 });
 export type LoginResponse = Type.Static<typeof LoginResponse>;
 
-export const PasswordChangeRequest = Type.Object(
-  { currentPassword: Password, newPassword: Password },
-  { additionalProperties: false },
-);
+export const PasswordChangeRequest = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
 export type PasswordChangeRequest = Type.Static<typeof PasswordChangeRequest>;
 
 export const MfaEnrollResponse = Type.Object({

@@ -66,10 +66,7 @@ export const InclusionProof = Type.Object({
 });
 export type InclusionProof = Type.Static<typeof InclusionProof>;
 
-export const ConsistencyProofQuery = Type.Object(
-  { from: Type.Integer({ minimum: 0 }), to: Type.Integer({ minimum: 0 }) },
-  { additionalProperties: false },
-);
+export const ConsistencyProofQuery = Type.Object({ from: Type.Integer({ minimum: 0 }), to: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 export type ConsistencyProofQuery = Type.Static<typeof ConsistencyProofQuery>;
 
 export const ConsistencyProof = Type.Object({

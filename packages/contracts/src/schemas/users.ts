@@ -70,9 +70,7 @@ export const UpsertRoleRequest = Type.Object(
 export type UpsertRoleRequest = Type.Static<typeof UpsertRoleRequest>;
 
 export const PermissionCatalogue = Type.Object({
-  items: Type.Array(
-    Type.Object({ name: Type.String(), description: Type.String(), requiresMfa: Type.Boolean(), system: Type.String() }),
-  ),
+  items: Type.Array(Type.Object({ name: Type.String(), description: Type.String(), requiresMfa: Type.Boolean(), system: Type.String() })),
 });
 export type PermissionCatalogue = Type.Static<typeof PermissionCatalogue>;
 

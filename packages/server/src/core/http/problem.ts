@@ -25,8 +25,7 @@ export class HttpProblem extends Error {
 
 export const problems = {
   validation: (detail: string, errors?: FieldError[]) => new HttpProblem(400, PROBLEM_TYPES.validation, 'Invalid request', detail, errors),
-  unauthenticated: (detail = 'Sign in or send a valid API token.') =>
-    new HttpProblem(401, PROBLEM_TYPES.unauthenticated, 'Authentication required', detail),
+  unauthenticated: (detail = 'Sign in or send a valid API token.') => new HttpProblem(401, PROBLEM_TYPES.unauthenticated, 'Authentication required', detail),
   forbidden: (detail: string) => new HttpProblem(403, PROBLEM_TYPES.forbidden, 'Forbidden', detail),
   notFound: (detail: string) => new HttpProblem(404, PROBLEM_TYPES.notFound, 'Not found', detail),
   conflict: (detail: string) => new HttpProblem(409, PROBLEM_TYPES.conflict, 'Conflict', detail),

@@ -153,7 +153,12 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
     errorResponseBuilder: (_req, ctxRl) =>
-      new HttpProblem(429, PROBLEM_TYPES.rateLimited, 'Too many requests', `limit of ${ctxRl.max} requests per minute reached; retry in ${Math.ceil(ctxRl.ttl / 1000)} s`),
+      new HttpProblem(
+        429,
+        PROBLEM_TYPES.rateLimited,
+        'Too many requests',
+        `limit of ${ctxRl.max} requests per minute reached; retry in ${Math.ceil(ctxRl.ttl / 1000)} s`,
+      ),
   });
 
   await app.register(swagger, {
@@ -162,7 +167,8 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
       info: {
         title: 'Kotwal API',
         version,
-        description: 'Kotwal: sovereign-by-design police command, control and communication centre. Every read and write of protected data is recorded in a tamper-evident ledger.',
+        description:
+          'Kotwal: sovereign-by-design police command, control and communication centre. Every read and write of protected data is recorded in a tamper-evident ledger.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {
@@ -184,7 +190,9 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
     }
     const perm = route.config?.permission;
     if (perm === undefined) {
-      throw new RouteWithoutPermissionError(`route ${String(route.method)} ${url} does not declare config.permission (a permission from the catalogue, or 'public')`);
+      throw new RouteWithoutPermissionError(
+        `route ${String(route.method)} ${url} does not declare config.permission (a permission from the catalogue, or 'public')`,
+      );
     }
     if (perm !== 'public' && !isPermission(perm)) {
       throw new RouteWithoutPermissionError(`route ${String(route.method)} ${url} declares unknown permission "${perm}"`);
@@ -214,22 +222,48 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
     request.principal = outcome.principal;
     if (permission === 'public') return;
     const principal = outcome.principal;
-    if (!principal) return denied(request, reply, outcome.problem ?? new HttpProblem(401, PROBLEM_TYPES.unauthenticated, 'Authentication required', 'Sign in or send a valid API token.'), 'auth.request.unauthenticated');
+    if (!principal)
+      return denied(
+        request,
+        reply,
+        outcome.problem ?? new HttpProblem(401, PROBLEM_TYPES.unauthenticated, 'Authentication required', 'Sign in or send a valid API token.'),
+        'auth.request.unauthenticated',
+      );
     if (principal.kind === 'user' && !cfg.csrfExempt && !SAFE_METHODS.has(request.method)) {
       const sent = request.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !principal.csrfToken || sent !== principal.csrfToken) {
-        return denied(request, reply, new HttpProblem(403, PROBLEM_TYPES.csrf, 'CSRF token missing or invalid', 'send the csrfToken from login in the x-csrf-token header'), 'auth.request.csrf-rejected');
+        return denied(
+          request,
+          reply,
+          new HttpProblem(403, PROBLEM_TYPES.csrf, 'CSRF token missing or invalid', 'send the csrfToken from login in the x-csrf-token header'),
+          'auth.request.csrf-rejected',
+        );
       }
     }
     if (principal.state !== 'active' && !cfg.allowPending) {
       const p =
         principal.state === 'password-change-required'
-          ? new HttpProblem(403, PROBLEM_TYPES.passwordChangeRequired, 'Password change required', 'change the one-time password with POST /api/v1/auth/password before anything else')
-          : new HttpProblem(403, PROBLEM_TYPES.mfaEnrollmentRequired, 'MFA enrolment required', 'your roles require MFA: enrol with POST /api/v1/auth/mfa/enroll and /api/v1/auth/mfa/verify');
+          ? new HttpProblem(
+              403,
+              PROBLEM_TYPES.passwordChangeRequired,
+              'Password change required',
+              'change the one-time password with POST /api/v1/auth/password before anything else',
+            )
+          : new HttpProblem(
+              403,
+              PROBLEM_TYPES.mfaEnrollmentRequired,
+              'MFA enrolment required',
+              'your roles require MFA: enrol with POST /api/v1/auth/mfa/enroll and /api/v1/auth/mfa/verify',
+            );
       return denied(request, reply, p, 'auth.request.obligation-pending');
     }
     if (!principal.permissions.has(permission as Permission)) {
-      return denied(request, reply, new HttpProblem(403, PROBLEM_TYPES.forbidden, 'Forbidden', `this requires the permission "${permission}"`), 'auth.request.forbidden');
+      return denied(
+        request,
+        reply,
+        new HttpProblem(403, PROBLEM_TYPES.forbidden, 'Forbidden', `this requires the permission "${permission}"`),
+        'auth.request.forbidden',
+      );
     }
     return undefined;
   });
@@ -255,7 +289,12 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
       } else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError) {
         p = new HttpProblem(400, PROBLEM_TYPES.malformedBody, 'Malformed body', fe.message);
       } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-        p = new HttpProblem(fe.statusCode, fe.statusCode === 429 ? PROBLEM_TYPES.rateLimited : PROBLEM_TYPES.validation, fe.statusCode === 429 ? 'Too many requests' : 'Bad request', fe.message);
+        p = new HttpProblem(
+          fe.statusCode,
+          fe.statusCode === 429 ? PROBLEM_TYPES.rateLimited : PROBLEM_TYPES.validation,
+          fe.statusCode === 429 ? 'Too many requests' : 'Bad request',
+          fe.message,
+        );
       } else {
         request.log.error({ err: error }, 'unhandled error');
         p = new HttpProblem(500, PROBLEM_TYPES.internal, 'Internal error', `an unexpected error occurred; quote request id ${String(request.id)}`);

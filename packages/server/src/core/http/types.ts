@@ -4,13 +4,7 @@ import type { RoutePermission } from '@kotwal/contracts';
 import type { Principal } from '../context.ts';
 
 /** Fastify with the TypeBox type provider: schemas type the handlers. */
-export type KotwalFastify = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type KotwalFastify = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface RouteGuardConfig {
   /** Required: the permission this route needs, or 'public'. The app refuses to start without it. */

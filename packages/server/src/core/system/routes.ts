@@ -1,0 +1,83 @@
+/**
+ * Liveness, readiness, metrics and what this node runs.
+ */
+import Type from 'typebox';
+import type { KotwalFastify } from '#core/http/types.ts';
+import type { CoreContext } from '#core/context.ts';
+import type { ModuleDefinition } from '#core/module.ts';
+import type { Metrics } from '#core/observability/metrics.ts';
+
+export const SystemInfo = Type.Object({
+  version: Type.String(),
+  nodeName: Type.String(),
+  database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]),
+  eventTransport: Type.String(),
+  modules: Type.Array(Type.Object({ name: Type.String(), title: Type.String(), programmeName: Type.Optional(Type.String()) })),
+});
+
+const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
+
+export interface SystemRoutesDeps {
+  version: string;
+  modules: readonly ModuleDefinition[];
+  metrics: Metrics;
+  eventTransport: () => string;
+  readiness: () => Promise<Record<string, string>>;
+}
+
+export function systemRoutes(deps: SystemRoutesDeps) {
+  return async (app: KotwalFastify, ctx: CoreContext): Promise<void> => {
+    app.get(
+      '/healthz',
+      { config: { permission: 'public', rateLimit: false }, schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: Health } } },
+      async () => ({
+        status: 'ok',
+      }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        config: { permission: 'public', rateLimit: false },
+        schema: { tags: ['system'], summary: 'Readiness: database, ledger and event bus answer', response: { 200: Health, 503: Health } },
+      },
+      async (_req, reply) => {
+        const checks = await deps.readiness();
+        const ok = Object.values(checks).every((v) => v === 'ok');
+        return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+      },
+    );
+
+    app.get(
+      '/metrics',
+      {
+        config: { permission: 'system.metrics', rateLimit: false },
+        schema: { tags: ['system'], summary: 'Prometheus metrics (scrape with an API token holding system.metrics)', security: [{ bearer: [] }] },
+      },
+      async (_req, reply) => {
+        const r = await ctx.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM event_outbox WHERE dispatched_at IS NULL');
+        deps.metrics.outboxPending.set(r.rows[0]?.n ?? 0);
+        const s = await ctx.db.query<{ n: number | null }>('SELECT max(seq) + 1 AS n FROM ledger_entries');
+        deps.metrics.ledgerTreeSize.set(s.rows[0]?.n ?? 0);
+        return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      },
+    );
+
+    app.get(
+      '/api/v1/system/info',
+      {
+        config: { permission: 'auth.self', allowPending: true },
+        schema: { tags: ['system'], summary: 'This node and the systems it runs', response: { 200: SystemInfo } },
+      },
+      async () => ({
+        version: deps.version,
+        nodeName: ctx.config.nodeName,
+        database: ctx.db.kind,
+        eventTransport: deps.eventTransport(),
+        modules: deps.modules
+          .filter((m) => m.console !== false)
+          .map((m) => ({ name: m.name, title: m.title, ...(m.programmeName ? { programmeName: m.programmeName } : {}) })),
+      }),
+    );
+  };
+}
