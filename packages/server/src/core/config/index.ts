@@ -51,8 +51,18 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
   { env: 'NATS_URL', key: 'natsUrl', description: 'NATS JetStream URL; unset = in-process event bus', default: '(unset)' },
   { env: 'LOG_LEVEL', key: 'logLevel', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
   { env: 'KOTWAL_NODE_NAME', key: 'nodeName', description: 'name of this node; the origin line of its ledger checkpoints', default: 'kotwal.local' },
-  { env: 'KOTWAL_SIGNING_KEY', key: 'signingKeyPath', description: 'Ed25519 ledger signing key (PEM, mode 0600), created on first start', default: '<data dir>/keys/ledger-signing-key.pem' },
-  { env: 'KOTWAL_SECRETS_KEY', key: 'secretsKeyPath', description: 'AES-256 key that encrypts TOTP secrets at rest, created on first start', default: '<data dir>/keys/secrets.key' },
+  {
+    env: 'KOTWAL_SIGNING_KEY',
+    key: 'signingKeyPath',
+    description: 'Ed25519 ledger signing key (PEM, mode 0600), created on first start',
+    default: '<data dir>/keys/ledger-signing-key.pem',
+  },
+  {
+    env: 'KOTWAL_SECRETS_KEY',
+    key: 'secretsKeyPath',
+    description: 'AES-256 key that encrypts TOTP secrets at rest, created on first start',
+    default: '<data dir>/keys/secrets.key',
+  },
   { env: 'KOTWAL_BODY_LIMIT', key: 'bodyLimitBytes', description: 'largest accepted request body in bytes', default: '1048576' },
   { env: 'KOTWAL_RATE_LIMIT', key: 'rateLimitPerMinute', description: 'requests per minute per client address', default: '1200' },
   { env: 'KOTWAL_LOGIN_RATE_LIMIT', key: 'loginRateLimitPerMinute', description: 'login attempts per minute per client address', default: '30' },
@@ -63,7 +73,12 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
   { env: 'KOTWAL_COOKIE_SECURE', key: 'cookieSecure', description: 'mark session cookies Secure (true behind TLS)', default: 'false' },
   { env: 'KOTWAL_TRUST_PROXY', key: 'trustProxy', description: 'trust X-Forwarded-* from a reverse proxy', default: 'false' },
   { env: 'KOTWAL_CHECKPOINT_EVERY', key: 'checkpointEveryEntries', description: 'sign a ledger checkpoint after this many new entries', default: '1000' },
-  { env: 'KOTWAL_CHECKPOINT_SECONDS', key: 'checkpointIntervalSeconds', description: 'sign a ledger checkpoint at least this often when entries are pending', default: '5' },
+  {
+    env: 'KOTWAL_CHECKPOINT_SECONDS',
+    key: 'checkpointIntervalSeconds',
+    description: 'sign a ledger checkpoint at least this often when entries are pending',
+    default: '5',
+  },
   { env: 'KOTWAL_CONSOLE_DIR', key: 'consoleDir', description: 'built console to serve; unset = packages/console/dist when present', default: '(auto)' },
 ];
 

@@ -1,8 +1,9 @@
 /**
  * SQL migrations, one set per core part and per module
- * (`migrations/NNNN_<what>.sql`), applied in order inside a transaction each
- * and recorded with their checksum. An applied migration that has since
- * changed on disk stops the start: history is not rewritten silently.
+ * (`migrations/NNNN_<what>.sql`), applied in order and recorded with their
+ * checksum. One run is one transaction, so a failing migration leaves
+ * nothing of the run behind. An applied migration that has since changed on
+ * disk stops the start: history is not rewritten silently.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -27,7 +28,9 @@ const FILE_RE = /^(\d{4})_([a-z0-9_-]+)\.sql$/;
 
 export function readMigrations(set: MigrationSet): MigrationFile[] {
   if (!existsSync(set.dir)) return [];
-  const files = readdirSync(set.dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(set.dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   return files.map((f) => {
     const m = FILE_RE.exec(f);
     if (!m) throw new Error(`migration file ${path.join(set.dir, f)} must be named NNNN_<what>.sql`);
@@ -47,23 +50,19 @@ export class MigrationError extends Error {
 }
 
 /** Applies pending migrations; returns those applied. */
-export async function migrate(
-  db: Database,
-  sets: readonly MigrationSet[],
-  onProgress: (msg: string) => void = () => undefined,
-): Promise<MigrationFile[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS kotwal_migrations (
-    scope text NOT NULL,
-    version integer NOT NULL,
-    name text NOT NULL,
-    checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (scope, version)
-  )`);
+export async function migrate(db: Database, sets: readonly MigrationSet[], onProgress: (msg: string) => void = () => undefined): Promise<MigrationFile[]> {
   const applied: MigrationFile[] = [];
-  // Serialise concurrent starts (several processes on one PostgreSQL).
   return db.transaction(async (lockTx) => {
+    // Serialise concurrent starts (several processes on one PostgreSQL).
     if (db.kind === 'postgres') await lockTx.query('SELECT pg_advisory_xact_lock(727274001)');
+    await lockTx.exec(`CREATE TABLE IF NOT EXISTS kotwal_migrations (
+      scope text NOT NULL,
+      version integer NOT NULL,
+      name text NOT NULL,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (scope, version)
+    )`);
     const done = await lockTx.query<{ scope: string; version: number; checksum: string; name: string }>(
       'SELECT scope, version, checksum, name FROM kotwal_migrations',
     );
@@ -81,12 +80,7 @@ export async function migrate(
         }
         onProgress(`applying ${m.scope}/${String(m.version).padStart(4, '0')}_${m.name}`);
         await lockTx.exec(m.sql);
-        await lockTx.query('INSERT INTO kotwal_migrations (scope, version, name, checksum) VALUES ($1, $2, $3, $4)', [
-          m.scope,
-          m.version,
-          m.name,
-          m.checksum,
-        ]);
+        await lockTx.query('INSERT INTO kotwal_migrations (scope, version, name, checksum) VALUES ($1, $2, $3, $4)', [m.scope, m.version, m.name, m.checksum]);
         applied.push(m);
       }
     }
