@@ -6,3 +6,4 @@ export * from './schemas/common.ts';
 export * from './schemas/auth.ts';
 export * from './schemas/users.ts';
 export * from './schemas/ledger.ts';
+export * from './schemas/system.ts';
