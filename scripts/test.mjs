@@ -37,6 +37,13 @@ if (noBrowser) files = files.filter((f) => !isBrowser(f));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 
 const chromium = process.env.KOTWAL_CHROMIUM ?? '/usr/bin/chromium';
+if (files.some(isBrowser) && !existsSync(chromium) && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  // Fresh Debian machine, run as root: install the browser the tests drive.
+  console.log('installing Debian chromium for the browser tests (apt-get)...');
+  const run = (cmd, cmdArgs) =>
+    new Promise((r) => spawn(cmd, cmdArgs, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).on('exit', r));
+  if ((await run('apt-get', ['update', '-qq'])) === 0) await run('apt-get', ['install', '-y', '-qq', 'chromium']);
+}
 if (files.some(isBrowser) && !existsSync(chromium)) {
   if (process.env.KOTWAL_REQUIRE_BROWSER === '1') {
     console.error(`browser tests need Chromium at ${chromium} (apt-get install chromium); KOTWAL_REQUIRE_BROWSER=1 makes this an error`);
