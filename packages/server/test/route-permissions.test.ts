@@ -1,0 +1,71 @@
+/**
+ * Every route declares its permission or 'public'; the app refuses to start
+ * otherwise, and every non-public route refuses an anonymous caller.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { PROBLEM_TYPES } from '@kotwal/contracts';
+import { buildTestApp, type TestApp } from './app.ts';
+
+interface OpenApiDoc {
+  paths: Record<string, Record<string, { security?: unknown; parameters?: { in: string; name: string }[] }>>;
+}
+
+describe('route permissions', () => {
+  it('refuses to start when a route declares no permission', async () => {
+    await assert.rejects(
+      buildTestApp({
+        extraRoutes: (app) => {
+          app.get('/api/v1/test/undeclared', async () => ({ ok: true }));
+        },
+      }),
+      (err: unknown) => err instanceof Error && /does not declare config\.permission/.test(err.message),
+    );
+  });
+
+  it('refuses to start when a route names a permission outside the catalogue', async () => {
+    await assert.rejects(
+      buildTestApp({
+        extraRoutes: (app) => {
+          app.get('/api/v1/test/unknown', { config: { permission: 'everything.read' as never } }, async () => ({ ok: true }));
+        },
+      }),
+      /unknown permission "everything\.read"/,
+    );
+  });
+
+  describe('in the running app', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await buildTestApp();
+    });
+    after(async () => t.close());
+
+    it('denies anonymous callers on every non-public route, with a ledger entry each', async () => {
+      const doc = t.app.swagger() as unknown as OpenApiDoc;
+      const publicPaths = new Set(['/healthz', '/readyz', '/api/v1/auth/login']);
+      let checked = 0;
+      for (const [p, methods] of Object.entries(doc.paths)) {
+        if (publicPaths.has(p) || p.startsWith('/api/docs')) continue;
+        for (const method of Object.keys(methods)) {
+          const url = p.replace(/\{[^}]+\}/g, '1');
+          const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url });
+          assert.equal(res.statusCode, 401, `${method.toUpperCase()} ${p} answered ${res.statusCode} to an anonymous caller`);
+          assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+          assert.equal(res.json<{ type: string }>().type, PROBLEM_TYPES.unauthenticated);
+          checked++;
+        }
+      }
+      assert.ok(checked >= 10, `expected at least 10 protected routes, found ${checked}`);
+      await t.ledger.flush();
+      const r = await t.ctx.db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM ledger_entries WHERE action = 'auth.request.unauthenticated' AND outcome = 'denied'");
+      assert.ok(r.rows[0]!.n >= checked, `expected ${checked} ledgered denials, found ${r.rows[0]!.n}`);
+    });
+
+    it('answers unknown routes with a problem+json 404', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/api/v1/no/such/thing' });
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.json<{ type: string }>().type, PROBLEM_TYPES.notFound);
+    });
+  });
+});
