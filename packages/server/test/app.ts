@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig, type KotwalConfig } from '#core/config/index.ts';
 import type { CoreContext } from '#core/context.ts';
 import type { ModuleDefinition } from '#core/module.ts';
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   serveConsole?: boolean;
   /** Use NATS when KOTWAL_TEST_NATS_URL is set (default true). */
   nats?: boolean;
+  /** A logger of the test's own (to inspect what is logged). */
+  logger?: Logger;
 }
 
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -60,6 +63,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       ...(opts.modules ? { modules: opts.modules } : {}),
       ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
       serveConsole: opts.serveConsole ?? false,
+      ...(opts.logger ? { logger: opts.logger } : {}),
       ...(useNats ? { nats: { stream: `KOTWAL_TEST_${suffix}`, subjectPrefix: `kotwal_test_${suffix}` } } : {}),
     });
   } catch (err) {
