@@ -2,18 +2,11 @@
  * Liveness, readiness, metrics and what this node runs.
  */
 import Type from 'typebox';
+import { SystemInfo } from '@kotwal/contracts';
 import type { KotwalFastify } from '#core/http/types.ts';
 import type { CoreContext } from '#core/context.ts';
 import type { ModuleDefinition } from '#core/module.ts';
 import type { Metrics } from '#core/observability/metrics.ts';
-
-export const SystemInfo = Type.Object({
-  version: Type.String(),
-  nodeName: Type.String(),
-  database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]),
-  eventTransport: Type.String(),
-  modules: Type.Array(Type.Object({ name: Type.String(), title: Type.String(), programmeName: Type.Optional(Type.String()) })),
-});
 
 const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 
