@@ -57,6 +57,12 @@ export function systemRoutes(deps: SystemRoutesDeps) {
     );
 
     app.get(
+      '/api/openapi.json',
+      { config: { permission: 'public' }, schema: { tags: ['system'], summary: 'This OpenAPI 3.1 document' } },
+      async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())),
+    );
+
+    app.get(
       '/api/v1/system/info',
       {
         config: { permission: 'auth.self', allowPending: true },
