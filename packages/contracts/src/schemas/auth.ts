@@ -1,7 +1,9 @@
 import Type from 'typebox';
 import { Str } from './common.ts';
 
-export const Username = Str(64, { pattern: '^[a-z0-9][a-z0-9._-]{1,63}$', description: 'lower-case letters, digits, dot, underscore, hyphen' });
+/** Usernames: 2-64 of lower-case letters, digits, dot, underscore, hyphen; starting with a letter or digit. */
+export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,63}$';
+export const Username = Str(64, { pattern: USERNAME_PATTERN, description: 'lower-case letters, digits, dot, underscore, hyphen' });
 export const Password = Type.String({ minLength: 1, maxLength: 256 });
 export const TotpCode = Type.String({ pattern: '^[0-9]{6}$', description: 'six-digit TOTP code' });
 

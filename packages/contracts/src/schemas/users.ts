@@ -48,6 +48,10 @@ export type UpdateUserRequest = Type.Static<typeof UpdateUserRequest>;
 export const ResetPasswordResponse = Type.Object({ oneTimePassword: Type.String() });
 export type ResetPasswordResponse = Type.Static<typeof ResetPasswordResponse>;
 
+/** Role names: 2-64 of lower-case letters, digits, dot, underscore, hyphen; starting with a letter. */
+export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9._-]{1,63}$';
+export const RoleName = Str(64, { pattern: ROLE_NAME_PATTERN, description: 'lower-case letters, digits, dot, underscore, hyphen' });
+
 export const Role = Type.Object({
   name: Type.String(),
   description: Type.String(),
