@@ -93,7 +93,8 @@ export const authProblems = {
   accountDisabled: () => new HttpProblem(403, PROBLEM_TYPES.accountDisabled, 'Account disabled', 'this account is disabled; ask an administrator'),
   mfaRequired: () =>
     new HttpProblem(401, PROBLEM_TYPES.mfaRequired, 'MFA code required', 'send the six-digit code from your authenticator app (or a recovery code) in "totp"'),
-  mfaInvalid: (detail = 'the code is wrong, expired or was already used') => new HttpProblem(401, PROBLEM_TYPES.mfaInvalid, 'MFA code invalid', detail),
+  mfaInvalid: (detail = 'the code is wrong, expired or was already used', status = 401) =>
+    new HttpProblem(status, PROBLEM_TYPES.mfaInvalid, 'MFA code invalid', detail),
   sessionExpired: (detail: string) => new HttpProblem(401, PROBLEM_TYPES.sessionExpired, 'Session expired', detail),
   unauthenticated: (detail: string) => new HttpProblem(401, PROBLEM_TYPES.unauthenticated, 'Authentication required', detail),
   passwordPolicy: (violations: string[]) =>

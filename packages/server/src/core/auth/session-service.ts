@@ -13,7 +13,7 @@ import {
   type PasswordChangeRequest,
   type Permission,
 } from '@kotwal/contracts';
-import type { Principal } from '#core/context.ts';
+import type { LedgerAppend, Principal } from '#core/context.ts';
 import type { AuthOutcome } from '#core/http/server.ts';
 import { burnPasswordCheck, hashPassword, needsRehash, newPasswordViolations, verifyPassword } from './passwords.ts';
 import { isApiTokenShaped, isSessionSecretShaped, randomSecret, sha256Hex } from './opaque-secrets.ts';
@@ -84,7 +84,7 @@ const SESSION_END_DETAIL: Record<SessionEndReason, string> = {
 };
 
 type SecondFactor = 'totp' | 'recovery-code';
-type FailureReason = 'wrong-password' | 'mfa-invalid' | 'mfa-replayed';
+type FailureReason = 'wrong-password' | 'wrong-current-password' | 'mfa-invalid' | 'mfa-replayed';
 
 export function createSessionService(deps: AuthDeps): SessionService {
   const { ctx } = deps;
@@ -101,11 +101,18 @@ export function createSessionService(deps: AuthDeps): SessionService {
    * Counts a failed attempt (locking the account at the threshold) in the
    * caller's transaction and records it. Returns the lock's end, if it locked.
    */
-  async function countFailure(tx: Tx, user: UserRow, reason: FailureReason, meta: RequestMeta, now: Date): Promise<Date | null> {
+  async function countFailure(
+    tx: Tx,
+    user: UserRow,
+    reason: FailureReason,
+    meta: RequestMeta,
+    now: Date,
+    recordAs: { action: string; actor: Pick<LedgerAppend, 'actorType' | 'actorId'> } = { action: 'auth.login.failed', actor: anonymousActor(meta) },
+  ): Promise<Date | null> {
     const failures = await repo.incrementFailedLogins(tx, user.id, now);
     await ctx.ledger.appendInTx(
       tx,
-      entry(anonymousActor(meta), 'auth.login.failed', `user:${user.id}`, 'denied', meta, { reason, username: user.username, failedLogins: failures }),
+      entry(recordAs.actor, recordAs.action, `user:${user.id}`, 'denied', meta, { reason, username: user.username, failedLogins: failures }),
     );
     if (failures < config.lockoutThreshold) return null;
     const until = new Date(now.getTime() + config.lockoutMinutes * 60_000);
@@ -309,11 +316,10 @@ export function createSessionService(deps: AuthDeps): SessionService {
       const user = await loadUser(userId);
       if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
         const until = await ctx.unitOfWork(async (tx) => {
-          await ctx.ledger.appendInTx(
-            tx,
-            entry(userActor(userId), 'auth.password.change-failed', `user:${userId}`, 'denied', meta, { reason: 'wrong-current-password' }),
-          );
-          const locked = await countFailure(tx, user, 'wrong-password', meta, now);
+          const locked = await countFailure(tx, user, 'wrong-current-password', meta, now, {
+            action: 'auth.password.change-failed',
+            actor: userActor(userId),
+          });
           // Guessing from a stolen session locks the account and ends its sessions.
           if (locked) await repo.revokeUserSessions(tx, userId, 'disabled', now);
           return locked;
@@ -389,7 +395,7 @@ export function createSessionService(deps: AuthDeps): SessionService {
         }));
       if (!ok) {
         await ctx.ledger.append(entry(userActor(userId), 'auth.mfa.verify-failed', `user:${userId}`, 'denied', meta, {}));
-        throw recorded(authProblems.mfaInvalid('the code does not match; check the device clock and enter the current code'));
+        throw recorded(authProblems.mfaInvalid('the code does not match; check the device clock and enter the current code', 400));
       }
       const session = await responseFor(sessionId);
       return { recoveryCodes: codes, user: session.user };
