@@ -27,7 +27,7 @@ export function createAuthenticator(auth: AuthService): Authenticator {
       if (typeof header === 'string' && header.length) {
         const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
         if (!m) return { principal: null, problem: authProblems.unauthenticated('the Authorization header must be "Bearer <API token>"') };
-        return auth.authenticateToken(m[1]!, requestMeta(request));
+        return auth.authenticateToken(m[1], requestMeta(request));
       }
       const secret = request.cookies[SESSION_COOKIE];
       if (!secret) return { principal: null };

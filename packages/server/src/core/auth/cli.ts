@@ -59,8 +59,8 @@ function stateOf(u: User): string {
 export function formatUserTable(users: readonly User[]): string {
   const header = ['USERNAME', 'DISPLAY NAME', 'ROLES', 'STATE', 'MFA', 'LAST SIGN-IN'];
   const rows = users.map((u) => [u.username, u.displayName ?? '', u.roles.join(',') || '-', stateOf(u), u.mfaEnabled ? 'yes' : 'no', u.lastLoginAt ?? 'never']);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 

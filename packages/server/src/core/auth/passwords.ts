@@ -52,8 +52,8 @@ function parse(stored: string): ParsedHash | null {
   const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
   // Refuse absurd parameters from a tampered row rather than exhausting memory.
   if (params.ln < 1 || params.ln > 22 || params.r < 1 || params.r > 32 || params.p < 1 || params.p > 16) return null;
-  const salt = Buffer.from(m[4]!, 'base64');
-  const key = Buffer.from(m[5]!, 'base64');
+  const salt = Buffer.from(m[4], 'base64');
+  const key = Buffer.from(m[5], 'base64');
   if (salt.length < 8 || key.length < 16) return null;
   return { params, salt, key };
 }
@@ -103,12 +103,12 @@ const SYMBOLS = '-_.!@#%+=';
 export function generateOneTimePassword(username = ''): string {
   const all = LOWER + UPPER + DIGITS + SYMBOLS;
   for (;;) {
-    const chars = [LOWER, UPPER, DIGITS, SYMBOLS].map((set) => set[randomInt(set.length)]!);
-    while (chars.length < Math.max(20, PASSWORD_POLICY.minLength)) chars.push(all[randomInt(all.length)]!);
+    const chars = [LOWER, UPPER, DIGITS, SYMBOLS].map((set) => set[randomInt(set.length)]);
+    while (chars.length < Math.max(20, PASSWORD_POLICY.minLength)) chars.push(all[randomInt(all.length)]);
     // Fisher-Yates so the guaranteed classes are not always first.
     for (let i = chars.length - 1; i > 0; i--) {
       const j = randomInt(i + 1);
-      [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+      [chars[i], chars[j]] = [chars[j], chars[i]];
     }
     const pw = chars.join('');
     if (passwordPolicyViolations(pw, username).length === 0) return pw;

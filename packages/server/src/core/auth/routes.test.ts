@@ -77,8 +77,8 @@ describe('first administrator: one-time password, forced change, MFA enrolment',
     assert.match(setCookie, /Path=\//);
     assert.match(setCookie, /Expires=/);
     assert.doesNotMatch(setCookie, /Secure/i, 'not Secure unless KOTWAL_COOKIE_SECURE');
-    const cookie = setCookie.split(';')[0]!;
-    let body = res.json<{ csrfToken: string; user: { state: string; mfaRequired: boolean; roles: string[] } }>();
+    const cookie = setCookie.split(';')[0];
+    const body = res.json<{ csrfToken: string; user: { state: string; mfaRequired: boolean; roles: string[] } }>();
     assert.equal(body.user.state, 'password-change-required');
     assert.equal(body.user.mfaRequired, true);
     assert.deepEqual(body.user.roles, ['admin']);
@@ -167,7 +167,7 @@ describe('first administrator: one-time password, forced change, MFA enrolment',
     assert.equal(problemType(res), PROBLEM_TYPES.mfaInvalid);
 
     // A recovery code works once.
-    const recovery = verified.recoveryCodes[0]!;
+    const recovery = verified.recoveryCodes[0];
     res = await login(t.app, 'admin', STRONG_PASSWORD, recovery.toUpperCase());
     assert.equal(res.statusCode, 200, res.body);
     res = await login(t.app, 'admin', STRONG_PASSWORD, recovery);
@@ -211,7 +211,7 @@ describe('first administrator: one-time password, forced change, MFA enrolment',
 
     // No secret ever reaches the ledger.
     const all = (await ledger(t)).map((r) => `${r.actor_id} ${r.resource} ${r.details ?? ''}`).join('\n');
-    for (const secret of [otp, STRONG_PASSWORD, enrol.secret, code, next, csrf, cookie.split('=')[1]!, ...verified.recoveryCodes]) {
+    for (const secret of [otp, STRONG_PASSWORD, enrol.secret, code, next, csrf, cookie.split('=')[1], ...verified.recoveryCodes]) {
       assert.ok(!all.includes(secret), `the ledger contains a secret: ${secret.slice(0, 4)}...`);
     }
   });
@@ -268,9 +268,9 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.equal(problemType(res), PROBLEM_TYPES.invalidCredentials);
     const rows = await ledger(t, "e.action = 'auth.login.failed' AND e.request_id = $1", [res.headers['x-request-id']]);
     assert.equal(rows.length, 1);
-    assert.equal(rows[0]!.actor_type, 'anonymous');
-    assert.equal(detailsOf(rows[0]!)['reason'], 'unknown-user');
-    assert.ok(!rows[0]!.details!.includes('Whatever-Password-1'));
+    assert.equal(rows[0].actor_type, 'anonymous');
+    assert.equal(detailsOf(rows[0])['reason'], 'unknown-user');
+    assert.ok(!rows[0].details!.includes('Whatever-Password-1'));
   });
 
   it('expires an idle session and one past its absolute lifetime', async () => {
@@ -292,7 +292,7 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.equal(problemType(res), PROBLEM_TYPES.sessionExpired, 'stays expired');
 
     const again = await login(t.app, 'idler', s.password);
-    const cookie = cookieOf(again.headers['set-cookie'])!.split(';')[0]!;
+    const cookie = cookieOf(again.headers['set-cookie'])!.split(';')[0];
     await t.ctx.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
     res = await t.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie } });
     assert.equal(res.statusCode, 401);
@@ -311,7 +311,7 @@ describe('sessions, lockout, tokens and administration', () => {
     const user = await createUser(t, admin, 'leaver', ['operator']);
     const s = await completeFirstLogin(t.app, 'leaver', user.oneTimePassword);
     const second = await login(t.app, 'leaver', s.password);
-    const otherCookie = cookieOf(second.headers['set-cookie'])!.split(';')[0]!;
+    const otherCookie = cookieOf(second.headers['set-cookie'])!.split(';')[0];
     let res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/password',
@@ -561,7 +561,7 @@ describe('sessions, lockout, tokens and administration', () => {
       rows.map((r) => r.action),
       ['roles.role.changed', 'roles.role.changed', 'roles.role.deleted'],
     );
-    assert.deepEqual(detailsOf(rows[1]!)['before'], ['auth.self', 'users.read']);
+    assert.deepEqual(detailsOf(rows[1])['before'], ['auth.self', 'users.read']);
   });
 
   it('keeps built-in roles in step with the catalogue at every start', async () => {
@@ -569,7 +569,7 @@ describe('sessions, lockout, tokens and administration', () => {
     const { ensureBuiltInRoles } = await import('./role-service.ts');
     await ensureBuiltInRoles(t.ctx);
     const r = await t.ctx.db.query<{ permissions: string[] }>("SELECT permissions FROM roles WHERE name = 'auditor'");
-    assert.deepEqual(r.rows[0]!.permissions, ['auth.self', 'ledger.read', 'roles.read', 'users.read']);
+    assert.deepEqual(r.rows[0].permissions, ['auth.self', 'ledger.read', 'roles.read', 'users.read']);
     const rows = await ledger(t, "e.resource = 'role:auditor' AND e.actor_type = 'system'");
     assert.equal(rows.length, 2, 'created at first start, repaired now');
     await ensureBuiltInRoles(t.ctx);
