@@ -50,7 +50,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     LOG_LEVEL: process.env['KOTWAL_TEST_LOG_LEVEL'] ?? 'silent',
     KOTWAL_RATE_LIMIT: '100000',
     KOTWAL_LOGIN_RATE_LIMIT: '100000',
-    ...(useNats ? { NATS_URL: testNatsUrl } : {}),
+    ...(useNats && testNatsUrl ? { NATS_URL: testNatsUrl } : {}),
     ...(opts.env ?? {}),
   });
   const printed: string[] = [];

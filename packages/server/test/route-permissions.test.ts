@@ -8,7 +8,7 @@ import { PROBLEM_TYPES } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from './app.ts';
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { security?: unknown; parameters?: { in: string; name: string }[] }>>;
+  paths: Record<string, Record<string, { 'x-permission'?: string }>>;
 }
 
 describe('route permissions', () => {
@@ -43,11 +43,16 @@ describe('route permissions', () => {
 
     it('denies anonymous callers on every non-public route, with a ledger entry each', async () => {
       const doc = t.app.swagger() as unknown as OpenApiDoc;
-      const publicPaths = new Set(['/healthz', '/readyz', '/api/v1/auth/login']);
       let checked = 0;
+      const publicOps: string[] = [];
       for (const [p, methods] of Object.entries(doc.paths)) {
-        if (publicPaths.has(p) || p.startsWith('/api/docs')) continue;
-        for (const method of Object.keys(methods)) {
+        if (p.startsWith('/api/docs')) continue;
+        for (const [method, op] of Object.entries(methods)) {
+          assert.ok(op['x-permission'], `${method.toUpperCase()} ${p} does not state its permission in the OpenAPI document`);
+          if (op['x-permission'] === 'public') {
+            publicOps.push(`${method.toUpperCase()} ${p}`);
+            continue;
+          }
           const url = p.replace(/\{[^}]+\}/g, '1');
           const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url });
           assert.equal(res.statusCode, 401, `${method.toUpperCase()} ${p} answered ${res.statusCode} to an anonymous caller`);
@@ -57,6 +62,8 @@ describe('route permissions', () => {
         }
       }
       assert.ok(checked >= 10, `expected at least 10 protected routes, found ${checked}`);
+      // Public by design: liveness, readiness, the API description and signing in.
+      assert.deepEqual(publicOps.sort(), ['GET /api/openapi.json', 'GET /healthz', 'GET /readyz', 'POST /api/v1/auth/login']);
       await t.ledger.flush();
       const r = await t.ctx.db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM ledger_entries WHERE action = 'auth.request.unauthenticated' AND outcome = 'denied'");
       assert.ok(r.rows[0]!.n >= checked, `expected ${checked} ledgered denials, found ${r.rows[0]!.n}`);

@@ -197,6 +197,12 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
     if (perm !== 'public' && !isPermission(perm)) {
       throw new RouteWithoutPermissionError(`route ${String(route.method)} ${url} declares unknown permission "${perm}"`);
     }
+    // The OpenAPI document states each operation's permission.
+    if (route.schema && !route.schema.hide) {
+      const schema = route.schema as Record<string, unknown>;
+      schema['x-permission'] = perm;
+      if (perm !== 'public' && !schema['security']) schema['security'] = [{ session: [] }, { bearer: [] }];
+    }
   });
 
   const denied = async (request: FastifyRequest, reply: FastifyReply, p: HttpProblem, action: string): Promise<FastifyReply> => {
