@@ -9,6 +9,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
+// Node's `process`, declared here so the console's browser types stay free of @types/node.
+declare const process: { env: Record<string, string | undefined> };
 const apiTarget = process.env['KOTWAL_API_URL'] ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({

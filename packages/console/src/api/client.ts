@@ -31,7 +31,14 @@ export class ApiError extends Error {
   readonly errors: readonly FieldError[];
   readonly requestId: string | undefined;
 
-  constructor(p: { status: number; type: string; title: string; detail?: string | undefined; errors?: readonly FieldError[] | undefined; requestId?: string | undefined }) {
+  constructor(p: {
+    status: number;
+    type: string;
+    title: string;
+    detail?: string | undefined;
+    errors?: readonly FieldError[] | undefined;
+    requestId?: string | undefined;
+  }) {
     super(p.detail ? `${p.title}: ${p.detail}` : p.title);
     this.status = p.status;
     this.type = p.type;
@@ -180,7 +187,12 @@ export class ApiClient {
     if (res.status === 204) return undefined as T;
     const ct = res.headers.get('content-type') ?? '';
     if (!ct.includes('json')) {
-      throw new ApiError({ status: res.status, type: BAD_RESPONSE_PROBLEM, title: 'Unexpected response', detail: `expected JSON, got ${ct || 'no content type'}` });
+      throw new ApiError({
+        status: res.status,
+        type: BAD_RESPONSE_PROBLEM,
+        title: 'Unexpected response',
+        detail: `expected JSON, got ${ct || 'no content type'}`,
+      });
     }
     return (await res.json()) as T;
   }

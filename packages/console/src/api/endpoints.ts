@@ -30,7 +30,7 @@ import type {
   User,
   UserList,
 } from '@kotwal/contracts';
-import { apiClient, type QueryValue } from './client.ts';
+import { apiClient } from './client.ts';
 
 const seg = (s: string): string => encodeURIComponent(s);
 
@@ -72,7 +72,7 @@ export const tokensApi = {
 
 export const ledgerApi = {
   entries: (q: LedgerEntriesQuery, signal?: AbortSignal) =>
-    apiClient.get<LedgerEntryList>('/api/v1/ledger/entries', { query: q as Record<string, QueryValue>, ...(signal ? { signal } : {}) }),
+    apiClient.get<LedgerEntryList>('/api/v1/ledger/entries', { query: q, ...(signal ? { signal } : {}) }),
   latestCheckpoint: () => apiClient.get<Checkpoint>('/api/v1/ledger/checkpoints/latest'),
   inclusionProof: (seq: number, treeSize: number) => apiClient.get<InclusionProof>('/api/v1/ledger/proofs/inclusion', { query: { seq, treeSize } }),
   /** The node's signing key; its exact JSON shape is read defensively (see ledger/public-key.ts). */

@@ -17,8 +17,8 @@ export function ModulePage({ module, subPath }: { module: SystemModuleInfo; subP
     <>
       <PageHeader title={module.title} description={module.programmeName ? `Programme name: ${module.programmeName}` : undefined} />
       <EmptyState title="No console screens yet">
-        This node runs the <code>{module.name}</code> system, but this build of the console has no screens for it. Its API is available under{' '}
-        <code>/api</code> (see <a href="/api/docs">the API documentation</a>).
+        This node runs the <code>{module.name}</code> system, but this build of the console has no screens for it. Its API is available under <code>/api</code>{' '}
+        (see <a href="/api/docs">the API documentation</a>).
       </EmptyState>
     </>
   );

@@ -23,7 +23,8 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
   const s = Math.round((now - t) / 1000);
   const abs = Math.abs(s);
   const future = s < 0;
-  const unit = abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
+  const unit =
+    abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
   if (abs < 5) return 'just now';
   return future ? `in ${unit}` : `${unit} ago`;
 }

@@ -30,7 +30,9 @@ export default function AccountPage() {
               </div>
             </dd>
             <dt>Two-factor</dt>
-            <dd>{me.mfaEnabled ? <Badge tone="success">Enrolled</Badge> : me.mfaRequired ? <Badge tone="warning">Required</Badge> : <Badge>Not enrolled</Badge>}</dd>
+            <dd>
+              {me.mfaEnabled ? <Badge tone="success">Enrolled</Badge> : me.mfaRequired ? <Badge tone="warning">Required</Badge> : <Badge>Not enrolled</Badge>}
+            </dd>
           </dl>
           <h3 className="subheading">Permissions</h3>
           <ul className="perm-list">

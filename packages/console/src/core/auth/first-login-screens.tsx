@@ -99,7 +99,11 @@ export function MfaEnrolmentScreen({
       setResult({ codes: res.recoveryCodes, user: res.user });
     } catch (err) {
       setCode('');
-      setError(isApiError(err) && err.is(PROBLEM_TYPES.mfaInvalid) ? 'That code is not valid. Check the time on your device and enter the current code.' : errorMessage(err));
+      setError(
+        isApiError(err) && err.is(PROBLEM_TYPES.mfaInvalid)
+          ? 'That code is not valid. Check the time on your device and enter the current code.'
+          : errorMessage(err),
+      );
     } finally {
       setBusy(false);
     }
@@ -113,8 +117,8 @@ export function MfaEnrolmentScreen({
         Set up two-factor authentication
       </h1>
       <p className="muted">
-        Your role{me.roles.length === 1 ? '' : 's'} ({me.roles.join(', ') || 'none'}) require{me.roles.length === 1 ? 's' : ''} a second factor. Use an authenticator app
-        (for example FreeOTP, Aegis or Google Authenticator) on a device you keep with you.
+        Your role{me.roles.length === 1 ? '' : 's'} ({me.roles.join(', ') || 'none'}) require{me.roles.length === 1 ? 's' : ''} a second factor. Use an
+        authenticator app (for example FreeOTP, Aegis or Google Authenticator) on a device you keep with you.
       </p>
       {loadError ? (
         <Alert tone="danger" title="Could not start enrolment">
@@ -197,8 +201,8 @@ function RecoveryCodesScreen({ codes, onContinue, stepLabel }: { codes: string[]
         Save your recovery codes
       </h1>
       <Alert tone="warning" title="Shown once">
-        If you lose your authenticator device, each of these codes lets you sign in once instead of a six-digit code. Store them somewhere safe and offline. They
-        will not be shown again.
+        If you lose your authenticator device, each of these codes lets you sign in once instead of a six-digit code. Store them somewhere safe and offline.
+        They will not be shown again.
       </Alert>
       <ol className="recovery-codes" data-testid="recovery-codes">
         {codes.map((c) => (

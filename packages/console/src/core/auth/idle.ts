@@ -13,10 +13,7 @@
  * background does not time out while its sibling is in use.
  */
 
-export type IdleMessage =
-  | { type: 'activity'; deadline: number }
-  | { type: 'signed-out' }
-  | { type: 'signed-in' };
+export type IdleMessage = { type: 'activity'; deadline: number } | { type: 'signed-out' } | { type: 'signed-in' };
 
 const MIN_WINDOW_MS = 30_000;
 const MAX_WINDOW_MS = 7 * 24 * 3600_000;

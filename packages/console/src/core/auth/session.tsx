@@ -5,10 +5,10 @@ export interface Session {
   me: Me;
   /** This node and its systems; null until loaded (or when it could not be read). */
   system: SystemInfo | null;
-  can(permission: Permission): boolean;
+  can: (permission: Permission) => boolean;
   /** Re-reads the session (after a change to one's own account). */
-  refresh(): Promise<void>;
-  signOut(): Promise<void>;
+  refresh: () => Promise<void>;
+  signOut: () => Promise<void>;
 }
 
 const SessionContext = createContext<Session | null>(null);

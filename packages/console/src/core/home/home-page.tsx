@@ -51,11 +51,13 @@ export function HomePage() {
       {nav.length ? (
         <Section title="Administration & audit">
           <ul className="link-list link-list-inline">
-            {nav.flatMap((g) => g.items).map((i) => (
-              <li key={i.path}>
-                <Link to={i.path}>{i.label}</Link>
-              </li>
-            ))}
+            {nav
+              .flatMap((g) => g.items)
+              .map((i) => (
+                <li key={i.path}>
+                  <Link to={i.path}>{i.label}</Link>
+                </li>
+              ))}
           </ul>
         </Section>
       ) : null}
@@ -73,9 +75,7 @@ function LedgerStatus({ expectedOrigin }: { expectedOrigin: string | null }) {
       {cp.data && v ? (
         <dl className="kv">
           <dt>Checkpoint</dt>
-          <dd>
-            {v.ok ? <Badge tone="success">signature verified</Badge> : <Badge tone="danger">verification FAILED</Badge>}
-          </dd>
+          <dd>{v.ok ? <Badge tone="success">signature verified</Badge> : <Badge tone="danger">verification FAILED</Badge>}</dd>
           <dt>Tree size</dt>
           <dd className="num">{cp.data.treeSize.toLocaleString()}</dd>
           <dt>Signed</dt>

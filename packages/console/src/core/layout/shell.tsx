@@ -74,7 +74,11 @@ function SessionTimer() {
   if (!deadline) return null;
   const mins = Math.max(0, Math.ceil((deadline - now) / 60_000));
   return (
-    <span className={`session-timer${mins <= 5 ? ' session-timer-low' : ''}`} data-testid="session-timer" title="Time until this session signs out without activity">
+    <span
+      className={`session-timer${mins <= 5 ? ' session-timer-low' : ''}`}
+      data-testid="session-timer"
+      title="Time until this session signs out without activity"
+    >
       <span className="sr-only">Session idle timeout in </span>
       {mins} min
     </span>

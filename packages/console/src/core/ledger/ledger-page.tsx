@@ -105,7 +105,10 @@ export default function LedgerPage() {
   const apply = (e: FormEvent) => {
     e.preventDefault();
     const next = new URLSearchParams();
-    for (const k of FILTER_KEYS) if (draft[k]) next.set(k, draft[k]);
+    // A username typed as the actor is looked up: the ledger records ids.
+    const byName = (users.data ?? []).find((u) => u.username === draft.actor.trim());
+    const f: Filters = { ...draft, actor: byName ? byName.id : draft.actor.trim() };
+    for (const k of FILTER_KEYS) if (f[k]) next.set(k, f[k]);
     if (params.get('order')) next.set('order', params.get('order') ?? '');
     if (params.get('limit')) next.set('limit', params.get('limit') ?? '');
     setPrevStack([]);
@@ -159,7 +162,7 @@ export default function LedgerPage() {
               id="f-actor"
               list="f-actor-list"
               value={draft.actor}
-              placeholder="user, token or device id"
+              placeholder="username, or a user, token or device id"
               onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
               data-testid="filter-actor"
             />
@@ -171,11 +174,23 @@ export default function LedgerPage() {
           </div>
           <div className="field">
             <label htmlFor="f-action">Action</label>
-            <input id="f-action" value={draft.action} placeholder="auth.login or auth.*" onChange={(e) => setDraft({ ...draft, action: e.target.value })} data-testid="filter-action" />
+            <input
+              id="f-action"
+              value={draft.action}
+              placeholder="auth.login or auth.*"
+              onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+              data-testid="filter-action"
+            />
           </div>
           <div className="field">
             <label htmlFor="f-resource">Resource</label>
-            <input id="f-resource" value={draft.resource} placeholder="exact, or prefix*" onChange={(e) => setDraft({ ...draft, resource: e.target.value })} data-testid="filter-resource" />
+            <input
+              id="f-resource"
+              value={draft.resource}
+              placeholder="exact, or prefix*"
+              onChange={(e) => setDraft({ ...draft, resource: e.target.value })}
+              data-testid="filter-resource"
+            />
           </div>
           <div className="field field-narrow">
             <label htmlFor="f-outcome">Outcome</label>
@@ -209,7 +224,13 @@ export default function LedgerPage() {
             <button type="submit" className="btn btn-primary" data-testid="filter-apply">
               Apply
             </button>
-            <button type="button" className="btn btn-secondary" onClick={reset} disabled={activeFilters.length === 0 && !params.get('from')} data-testid="filter-reset">
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={reset}
+              disabled={activeFilters.length === 0 && !params.get('from')}
+              data-testid="filter-reset"
+            >
               Reset
             </button>
           </div>
@@ -279,7 +300,7 @@ export default function LedgerPage() {
               </thead>
               <tbody>
                 {items.map((e) => (
-                  <EntryRow key={e.seq} entry={e} userName={userNames.get(e.actorId)} result={results[e.seq]} onVerify={() => void verify(e)} />
+                  <EntryRow key={e.seq} entry={e} names={userNames} result={results[e.seq]} onVerify={() => void verify(e)} />
                 ))}
               </tbody>
             </table>
@@ -287,7 +308,13 @@ export default function LedgerPage() {
         ) : null}
 
         <nav className="pager" aria-label="Ledger pages">
-          <button type="button" className="btn btn-secondary btn-sm" onClick={goPrev} disabled={prevStack.length === 0 && !params.get('from')} data-testid="ledger-prev">
+          <button
+            type="button"
+            className="btn btn-secondary btn-sm"
+            onClick={goPrev}
+            disabled={prevStack.length === 0 && !params.get('from')}
+            data-testid="ledger-prev"
+          >
             {'\u2190'} Previous page
           </button>
           <button
@@ -305,7 +332,26 @@ export default function LedgerPage() {
   );
 }
 
-function EntryRow({ entry: e, userName, result, onVerify }: { entry: LedgerEntry; userName: string | undefined; result: VerifyResult | undefined; onVerify: () => void }) {
+/** `user:<id>` reads better as `user:<username>`; the sealed text stays in the tooltip. */
+function readableResource(resource: string, names: ReadonlyMap<string, string>): string {
+  return resource.replace(/\buser:([0-9a-f-]{36})\b/g, (all, id: string) => {
+    const n = names.get(id);
+    return n ? `user:${n}` : all;
+  });
+}
+
+function EntryRow({
+  entry: e,
+  names,
+  result,
+  onVerify,
+}: {
+  entry: LedgerEntry;
+  names: ReadonlyMap<string, string>;
+  result: VerifyResult | undefined;
+  onVerify: () => void;
+}) {
+  const userName = names.get(e.actorId);
   const [open, setOpen] = useState(false);
   const expanded = open || result !== undefined;
   return (
@@ -321,7 +367,9 @@ function EntryRow({ entry: e, userName, result, onVerify }: { entry: LedgerEntry
           </span>
         </td>
         <td className="mono">{e.action}</td>
-        <td className="mono break-all">{e.resource}</td>
+        <td className="mono break-all" title={e.resource}>
+          {readableResource(e.resource, names)}
+        </td>
         <td>
           <Badge tone={e.outcome === 'allowed' ? 'success' : 'danger'}>{e.outcome}</Badge>
         </td>
@@ -401,7 +449,12 @@ function InclusionResult({ seq, result, onRetry }: { seq: number; result: Verify
         : 'Inclusion verification FAILED';
   const cls = r.status === 'verified' ? 'valid' : r.status === 'pending' ? 'unknown' : 'invalid';
   return (
-    <div className={`inclusion inclusion-${r.status}`} data-testid={`inclusion-result-${seq}`} data-status={r.status} role={r.status === 'failed' ? 'alert' : 'status'}>
+    <div
+      className={`inclusion inclusion-${r.status}`}
+      data-testid={`inclusion-result-${seq}`}
+      data-status={r.status}
+      role={r.status === 'failed' ? 'alert' : 'status'}
+    >
       <div className={`verdict verdict-${cls}`}>
         <span className="verdict-icon" aria-hidden="true">
           {r.status === 'verified' ? '\u2713' : r.status === 'pending' ? '\u2026' : '\u2715'}

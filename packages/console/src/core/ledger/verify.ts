@@ -57,7 +57,9 @@ export function verifyCheckpoint(cp: Checkpoint, expect: KeyExpectations = {}): 
     id: 'signature',
     label: 'Ed25519 signature',
     ok: sigOk,
-    detail: sigOk ? 'the signature over the checkpoint body verifies with the node key' : 'the signature does NOT verify with the node key: the checkpoint is forged or altered',
+    detail: sigOk
+      ? 'the signature over the checkpoint body verifies with the node key'
+      : 'the signature does NOT verify with the node key: the checkpoint is forged or altered',
   });
 
   let signed: CheckpointBody | null = null;
@@ -89,7 +91,7 @@ export function verifyCheckpoint(cp: Checkpoint, expect: KeyExpectations = {}): 
     }
   }
 
-  let keyId = '';
+  let keyId: string;
   try {
     keyId = keyIdOf(cp.publicKey);
   } catch {
@@ -100,7 +102,9 @@ export function verifyCheckpoint(cp: Checkpoint, expect: KeyExpectations = {}): 
     id: 'key-id',
     label: 'Key id',
     ok: keyIdOk,
-    detail: keyIdOk ? `key id ${keyId} is the SHA-256 of the public key` : `key id ${cp.keyId} does not belong to the public key (computed ${keyId || 'nothing'})`,
+    detail: keyIdOk
+      ? `key id ${keyId} is the SHA-256 of the public key`
+      : `key id ${cp.keyId} does not belong to the public key (computed ${keyId || 'nothing'})`,
   });
 
   if (expect.publishedKey) {
@@ -180,7 +184,7 @@ export function verifyEntryInclusion(entry: LedgerEntry, cpv: CheckpointVerifica
           .join(', ')})`,
   });
 
-  let recomputed = '';
+  let recomputed: string;
   try {
     recomputed = recomputeLeafHash(entry);
   } catch (err) {
@@ -224,7 +228,7 @@ export function verifyEntryInclusion(entry: LedgerEntry, cpv: CheckpointVerifica
   if (metaProblems.length) checks.push({ id: 'proof-meta', label: 'Proof matches the entry', ok: false, detail: metaProblems.join('; ') });
 
   let included = false;
-  let why = '';
+  let why: string;
   try {
     const path = proof.proof.map((h) => fromHex(h));
     if (path.some((p) => p.length !== 32)) throw new Error('a proof hash is not 32 bytes');
@@ -263,4 +267,3 @@ export function publishedKeyFrom(body: unknown): string | null {
   }
   return t;
 }
-

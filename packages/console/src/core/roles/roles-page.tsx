@@ -93,7 +93,12 @@ export default function RolesPage() {
                       </div>
                     </td>
                     <td className="actions-cell">
-                      <button type="button" className="btn btn-ghost btn-sm" onClick={() => setDialog({ kind: 'edit', role: r })} data-testid={`role-open-${r.name}`}>
+                      <button
+                        type="button"
+                        className="btn btn-ghost btn-sm"
+                        onClick={() => setDialog({ kind: 'edit', role: r })}
+                        data-testid={`role-open-${r.name}`}
+                      >
                         {canWrite && !r.builtIn ? 'Edit' : 'View'}
                       </button>
                       {canWrite && !r.builtIn ? (
@@ -178,7 +183,8 @@ function RoleEditor({
   const [error, setError] = useState<string | null>(null);
   const groups = useMemo(() => groupBySystem(catalogue), [catalogue]);
   const isNew = role === null;
-  const nameError = isNew && name ? (!ROLE_NAME_RE.test(name) ? 'not a valid role name' : existing.has(name) ? 'a role with this name exists' : undefined) : undefined;
+  const nameError =
+    isNew && name ? (!ROLE_NAME_RE.test(name) ? 'not a valid role name' : existing.has(name) ? 'a role with this name exists' : undefined) : undefined;
   const mfa = catalogue.some((c) => c.requiresMfa && selected.has(c.name));
   const canSave = !readOnly && !busy && description.trim().length > 0 && (!isNew || (name.length > 0 && !nameError));
 

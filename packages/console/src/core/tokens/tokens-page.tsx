@@ -64,7 +64,9 @@ export default function TokensPage() {
         </Alert>
       ) : null}
       {tokens.loading && !tokens.data ? <Loading /> : null}
-      {tokens.data && tokens.data.items.length === 0 ? <EmptyState title="No API tokens">Issue one for each device or integration, with only the permissions it needs.</EmptyState> : null}
+      {tokens.data && tokens.data.items.length === 0 ? (
+        <EmptyState title="No API tokens">Issue one for each device or integration, with only the permissions it needs.</EmptyState>
+      ) : null}
       {tokens.data && tokens.data.items.length ? (
         <section className="panel" aria-label="API tokens">
           <div className="table-wrap">
@@ -250,7 +252,14 @@ function IssueTokenDialog({ onClose, onIssued }: { onClose: () => void; onIssued
       <form className="form-stack" onSubmit={(e) => void submit(e)} noValidate>
         {error ? <Alert tone="danger">{error}</Alert> : null}
         <div className="form-row">
-          <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} maxLength={128} hint="What uses it, e.g. “metrics scraper” or “ECV-12 tracker”" testId="token-name" />
+          <Field
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={128}
+            hint="What uses it, e.g. “metrics scraper” or “ECV-12 tracker”"
+            testId="token-name"
+          />
           <div className="field">
             <label htmlFor="token-expiry">Expires</label>
             <select id="token-expiry" value={expiry} onChange={(e) => setExpiry(e.target.value)} data-testid="token-expiry">
@@ -261,7 +270,9 @@ function IssueTokenDialog({ onClose, onIssued }: { onClose: () => void; onIssued
               ))}
             </select>
           </div>
-          {expiry === 'custom' ? <Field label="Expiry (local time)" type="datetime-local" value={customDate} onChange={(e) => setCustomDate(e.target.value)} /> : null}
+          {expiry === 'custom' ? (
+            <Field label="Expiry (local time)" type="datetime-local" value={customDate} onChange={(e) => setCustomDate(e.target.value)} />
+          ) : null}
         </div>
         <CheckboxGroup legend="Permissions" options={options} selected={selected} onChange={setSelected} columns testId="token-permissions" />
         <div className="modal-footer modal-footer-inline">

@@ -147,36 +147,43 @@ export default function UsersPage() {
                       <td title={u.createdAt}>{formatDateTime(u.createdAt)}</td>
                       {canWrite ? (
                         <td className="actions-cell">
-                          <button type="button" className="btn btn-ghost btn-sm" onClick={() => setDialog({ kind: 'edit', user: u })} data-testid={`user-edit-${u.username}`}>
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="btn btn-ghost btn-sm"
-                            onClick={() => setDialog({ kind: 'reset-password', user: u })}
-                            data-testid={`user-reset-password-${u.username}`}
-                          >
-                            Reset password
-                          </button>
-                          <button
-                            type="button"
-                            className="btn btn-ghost btn-sm"
-                            onClick={() => setDialog({ kind: 'reset-mfa', user: u })}
-                            disabled={!u.mfaEnabled}
-                            data-testid={`user-reset-mfa-${u.username}`}
-                          >
-                            Reset MFA
-                          </button>
-                          <button
-                            type="button"
-                            className={`btn btn-sm ${u.disabled ? 'btn-secondary' : 'btn-danger-ghost'}`}
-                            onClick={() => setDialog({ kind: 'toggle-disabled', user: u })}
-                            disabled={self}
-                            title={self ? 'You cannot disable your own account' : undefined}
-                            data-testid={`user-toggle-${u.username}`}
-                          >
-                            {u.disabled ? 'Enable' : 'Disable'}
-                          </button>
+                          <div className="row-actions">
+                            <button
+                              type="button"
+                              className="btn btn-ghost btn-sm"
+                              onClick={() => setDialog({ kind: 'edit', user: u })}
+                              data-testid={`user-edit-${u.username}`}
+                            >
+                              Edit
+                            </button>
+                            <button
+                              type="button"
+                              className="btn btn-ghost btn-sm"
+                              onClick={() => setDialog({ kind: 'reset-password', user: u })}
+                              data-testid={`user-reset-password-${u.username}`}
+                            >
+                              Reset password
+                            </button>
+                            <button
+                              type="button"
+                              className="btn btn-ghost btn-sm"
+                              onClick={() => setDialog({ kind: 'reset-mfa', user: u })}
+                              disabled={!u.mfaEnabled}
+                              data-testid={`user-reset-mfa-${u.username}`}
+                            >
+                              Reset MFA
+                            </button>
+                            <button
+                              type="button"
+                              className={`btn btn-sm ${u.disabled ? 'btn-secondary' : 'btn-danger-ghost'}`}
+                              onClick={() => setDialog({ kind: 'toggle-disabled', user: u })}
+                              disabled={self}
+                              title={self ? 'You cannot disable your own account' : undefined}
+                              data-testid={`user-toggle-${u.username}`}
+                            >
+                              {u.disabled ? 'Enable' : 'Disable'}
+                            </button>
+                          </div>
                         </td>
                       ) : null}
                     </tr>
@@ -269,8 +276,8 @@ export default function UsersPage() {
           }
         >
           <p>
-            Their authenticator secret and recovery codes are removed and their sessions end. Do this only after verifying the person&rsquo;s identity, e.g. when
-            they lost their device.
+            Their authenticator secret and recovery codes are removed and their sessions end. Do this only after verifying the person&rsquo;s identity, e.g.
+            when they lost their device.
           </p>
           {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
         </ConfirmDialog>
@@ -344,7 +351,15 @@ function roleOptions(roles: readonly Role[] | null, current: readonly string[]) 
   ];
 }
 
-function CreateUserDialog({ roles, onClose, onCreated }: { roles: readonly Role[] | null; onClose: () => void; onCreated: (user: User, password: string) => void }) {
+function CreateUserDialog({
+  roles,
+  onClose,
+  onCreated,
+}: {
+  roles: readonly Role[] | null;
+  onClose: () => void;
+  onCreated: (user: User, password: string) => void;
+}) {
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
