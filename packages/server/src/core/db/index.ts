@@ -60,8 +60,8 @@ async function openPglite(dir: string): Promise<Database> {
   const base = wrap(db);
   return {
     kind: 'pglite',
-    query: base.query,
-    exec: base.exec,
+    query: (sql, params) => base.query(sql, params),
+    exec: (sql) => base.exec(sql),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => fn(wrap(tx)));
     },
@@ -108,8 +108,8 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const base = wrap(pool);
   return {
     kind: 'postgres',
-    query: base.query,
-    exec: base.exec,
+    query: (sql, params) => base.query(sql, params),
+    exec: (sql) => base.exec(sql),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {

@@ -16,6 +16,8 @@ export interface RouteGuardConfig {
 }
 
 declare module 'fastify' {
+  // Declaration merging: route config carries the guard's fields.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface FastifyContextConfig extends RouteGuardConfig {}
   interface FastifyRequest {
     principal: Principal | null;
