@@ -6,11 +6,11 @@
  */
 import os from 'node:os';
 import { Command } from 'commander';
-import type { User } from '@kotwal/contracts';
+import { BUILT_IN_ROLES, type User } from '@kotwal/contracts';
 import type { CoreContext } from '#core/context.ts';
 import { HttpProblem } from '#core/http/problem.ts';
 import { withCliContext } from '../../cli-context.ts';
-import { createAuthService, type AuthService } from './service.ts';
+import { createAuthService, ensureBuiltInRoles, type AuthService } from './service.ts';
 import { NO_REQUEST, systemActor, type Actor } from './service-support.ts';
 
 export interface UsersCommandIo {
@@ -42,11 +42,13 @@ const defaultIo: UsersCommandIo = {
   osUser: currentOsUser,
 };
 
+const BUILT_IN = Object.keys(BUILT_IN_ROLES).join(', ');
+
 /** An input the command refuses (unknown user, role...): message, exit code 1. */
 class CliRefusal extends Error {}
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function stateOf(u: User): string {
@@ -72,7 +74,11 @@ export function usersCommand(overrides: Partial<UsersCommandIo> = {}): Command {
     <A extends unknown[]>(fn: (auth: AuthService, actor: Actor, ...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       try {
-        await io.withContext(async (ctx) => fn(createAuthService(ctx), systemActor(`cli:${io.osUser()}`), ...args));
+        await io.withContext(async (ctx) => {
+          // The command may run before the server ever started on this database.
+          await ensureBuiltInRoles(ctx);
+          await fn(createAuthService(ctx), systemActor(`cli:${io.osUser()}`), ...args);
+        });
       } catch (err) {
         if (err instanceof HttpProblem || err instanceof CliRefusal) {
           io.err(`kotwal users: ${err.message}\n`);
@@ -95,12 +101,12 @@ export function usersCommand(overrides: Partial<UsersCommandIo> = {}): Command {
     .command('create')
     .description('create a user with a one-time password, printed once')
     .requiredOption('--username <username>', 'login name: 2-64 lower-case letters, digits, dot, underscore, hyphen')
-    .option('--role <role>', 'role to grant; repeat for several (see GET /api/v1/roles)', collect, [] as string[])
+    .option('--role <role>', `role to grant; repeat for several (built in: ${BUILT_IN})`, collect)
     .option('--display-name <name>', 'name shown in the console')
     .addHelpText('after', '\nExample:\n  kotwal users create --username asha --role investigator --display-name "Asha Rao"\n')
     .action(
-      act(async (auth, actor, opts: { username: string; role: string[]; displayName?: string }) => {
-        if (!opts.role.length) throw new CliRefusal('give at least one --role (built in: admin, auditor, operator, investigator)');
+      act(async (auth, actor, opts: { username: string; role?: string[]; displayName?: string }) => {
+        if (!opts.role?.length) throw new CliRefusal(`give at least one --role (built in: ${BUILT_IN})`);
         const created = await auth.createUser(
           actor,
           { username: opts.username, roles: opts.role, ...(opts.displayName ? { displayName: opts.displayName } : {}) },

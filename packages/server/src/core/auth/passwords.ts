@@ -75,6 +75,12 @@ export function needsRehash(stored: string, params: ScryptParams = DEFAULT_SCRYP
 
 let dummyHash: Promise<string> | null = null;
 
+/** Computes the dummy hash ahead of the first unknown-user sign-in (so that one is not slower). */
+export async function prepareDummyHash(): Promise<void> {
+  dummyHash ??= hashPassword(randomBytes(18).toString('base64'));
+  await dummyHash;
+}
+
 /**
  * Spends the same work as a real verification, for unknown users, so that
  * response time does not reveal whether a username exists.

@@ -576,3 +576,19 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.equal((await ledger(t, "e.resource = 'role:auditor' AND e.actor_type = 'system'")).length, 2, 'no change, no entry');
   });
 });
+
+describe('behind TLS', () => {
+  it('marks the session cookie Secure when KOTWAL_COOKIE_SECURE is set', async () => {
+    const t = await buildTestApp({ env: { KOTWAL_COOKIE_SECURE: 'true' } });
+    try {
+      const res = await login(t.app, 'admin', t.adminPassword);
+      assert.equal(res.statusCode, 200);
+      const c = cookieOf(res.headers['set-cookie']);
+      assert.match(c ?? '', /; Secure/);
+      assert.match(c ?? '', /; HttpOnly/);
+      assert.match(c ?? '', /; SameSite=Strict/);
+    } finally {
+      await t.close();
+    }
+  });
+});

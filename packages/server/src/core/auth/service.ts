@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '#core/context.ts';
-import { generateOneTimePassword, hashPassword } from './passwords.ts';
+import { generateOneTimePassword, hashPassword, prepareDummyHash } from './passwords.ts';
 import { createSecretBox, loadOrCreateSecretsKey, type SecretBox } from './secrets.ts';
 import * as repo from './repository.ts';
 import { createSessionService, type SessionService } from './session-service.ts';
@@ -31,6 +31,7 @@ export function createAuthService(ctx: CoreContext, opts: AuthServiceOptions = {
   };
   // Created (or checked) now, so a bad key file stops the start rather than the first MFA sign-in.
   deps.secrets();
+  prepareDummyHash().catch((err: unknown) => ctx.logger.error({ err }, 'could not prepare the dummy password hash'));
   return {
     ctx,
     ...createSessionService(deps),

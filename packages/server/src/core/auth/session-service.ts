@@ -452,7 +452,9 @@ export function createSessionService(deps: AuthDeps): SessionService {
       // A token never holds more than its scope, nor more than its issuer holds today.
       const issuer = new Set(effectivePermissions(row.creator_permissions));
       const permissions = new Set<Permission>(row.permissions.filter((p): p is Permission => isPermission(p) && issuer.has(p)));
-      await repo.touchApiToken(ctx.db, row.id, now, new Date(now.getTime() - TOKEN_TOUCH_MS));
+      if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= TOKEN_TOUCH_MS) {
+        await repo.touchApiToken(ctx.db, row.id, now, new Date(now.getTime() - TOKEN_TOUCH_MS));
+      }
       return {
         principal: { kind: 'token', id: row.id, name: row.name, permissions, state: 'active', sessionId: null, csrfToken: null },
       };
