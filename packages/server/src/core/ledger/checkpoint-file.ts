@@ -55,7 +55,7 @@ export function readCheckpointFile(file: string): Checkpoint | null {
  * the database has been truncated.
  */
 export function writeCheckpointFile(file: string, cp: Checkpoint): boolean {
-  let current: Checkpoint | null = null;
+  let current: Checkpoint | null;
   try {
     current = readCheckpointFile(file);
   } catch {

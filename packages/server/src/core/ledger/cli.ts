@@ -109,14 +109,19 @@ function printReport(r: VerifyReport, json: boolean): void {
     const first = r.problems.find((p) => p.seq === r.firstFailingSeq) ?? r.problems[0];
     if (first) out.push(`reason: ${first.message}`);
     out.push(`${r.problems.length + r.problemsOmitted} problem(s):`);
-    for (const p of r.problems) out.push(`  - [${p.kind}]${p.seq !== null ? ` seq ${p.seq}${p.endSeq !== undefined && p.endSeq !== p.seq ? `-${p.endSeq}` : ''}` : ''}: ${p.message}`);
+    for (const p of r.problems)
+      out.push(`  - [${p.kind}]${p.seq !== null ? ` seq ${p.seq}${p.endSeq !== undefined && p.endSeq !== p.seq ? `-${p.endSeq}` : ''}` : ''}: ${p.message}`);
     if (r.problemsOmitted) out.push(`  ... and ${r.problemsOmitted} more`);
     out.push(`read ${fmt(r.entries)} entries, ${fmt(r.checkpointsRead)} checkpoint(s) (${fmt(r.checkpoints)} confirmed)`);
   }
   if (r.latestCheckpoint) {
-    out.push(`latest checkpoint: tree size ${fmt(r.latestCheckpoint.treeSize)}, root ${r.latestCheckpoint.rootHash}, signed ${r.latestCheckpoint.timestamp} (${r.latestCheckpoint.source})`);
+    out.push(
+      `latest checkpoint: tree size ${fmt(r.latestCheckpoint.treeSize)}, root ${r.latestCheckpoint.rootHash}, signed ${r.latestCheckpoint.timestamp} (${r.latestCheckpoint.source})`,
+    );
   }
-  out.push(`details records: ${fmt(r.details.present)} intact, ${fmt(r.details.erased)} erased${r.details.missing ? `, ${fmt(r.details.missing)} removed` : ''}`);
+  out.push(
+    `details records: ${fmt(r.details.present)} intact, ${fmt(r.details.erased)} erased${r.details.missing ? `, ${fmt(r.details.missing)} removed` : ''}`,
+  );
   out.push(`trusted key id(s): ${r.trustedKeyIds.join(', ')}`);
   out.push(`took ${(r.durationMs / 1000).toFixed(2)} s (${fmt(rate)} entries/s)`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -154,9 +159,14 @@ export function ledgerCommand(): Command {
     .command('verify')
     .description('recompute every leaf and checkpoint root; exit 0 when intact, 1 when not (naming the first failing sequence number)')
     .option('--bundle <dir>', 'verify an exported bundle instead of the database (no database needed)')
-    .option('--public-key <file>', 'public key to trust (PEM, or base64 of the raw key); repeat for several. Default: the node signing key (database), the bundle\'s own key (bundle)', collect, [])
+    .option(
+      '--public-key <file>',
+      "public key to trust (PEM, or base64 of the raw key); repeat for several. Default: the node signing key (database), the bundle's own key (bundle)",
+      collect,
+      [],
+    )
     .option('--checkpoint-file <file>', 'latest-checkpoint file to compare (default: <data dir>/ledger/latest-checkpoint)')
-    .option('--no-checkpoint-file', 'do not compare with the data dir\'s latest-checkpoint file')
+    .option('--no-checkpoint-file', "do not compare with the data dir's latest-checkpoint file")
     .option('--json', 'print the full report as JSON')
     .option('--quiet', 'no progress on stderr')
     .addHelpText('after', '\nExamples:\n  kotwal ledger verify\n  kotwal ledger verify --bundle ./ledger-2026-11-23 --public-key node.pub.pem\n')
@@ -167,7 +177,8 @@ export function ledgerCommand(): Command {
         if (opts.bundle) {
           if (!existsSync(opts.bundle)) throw new LedgerCliError(`no bundle at ${opts.bundle}`);
           const keys = opts.publicKey.length ? trustedKeys(opts.publicKey, null) : undefined;
-          if (!keys && !opts.quiet) process.stderr.write("verify: trusting the bundle's own public-key.pem; compare the key id below with the one the data owner gave you\n");
+          if (!keys && !opts.quiet)
+            process.stderr.write("verify: trusting the bundle's own public-key.pem; compare the key id below with the one the data owner gave you\n");
           try {
             report = await verifyBundle(opts.bundle, { ...(keys ? { publicKey: keys } : {}), onProgress: progress.update });
           } catch (err) {
@@ -191,7 +202,7 @@ export function ledgerCommand(): Command {
     .description('write a self-contained bundle (entries, checkpoints, public key, README) that verifies with no database')
     .requiredOption('--out <dir>', 'directory to write (new or empty)')
     .option('--force', 'write into a directory that is not empty')
-    .option('--public-key <file>', 'public key to ship (default: the node signing key\'s public half)')
+    .option('--public-key <file>', "public key to ship (default: the node signing key's public half)")
     .option('--quiet', 'no progress on stderr')
     .action(
       action(async (opts: { out: string; force?: boolean; publicKey?: string; quiet?: boolean }, cmd: Command) => {
@@ -199,7 +210,12 @@ export function ledgerCommand(): Command {
         const [key] = trustedKeys(opts.publicKey ? [opts.publicKey] : [], config);
         const progress = progressPrinter(opts.quiet === true, 'export');
         const r = await withDatabase(config, (db) =>
-          exportBundle(db, path.resolve(opts.out), { publicKey: key!, checkpointFile: checkpointFilePath(config.dataDir), onProgress: progress.update, force: opts.force === true }),
+          exportBundle(db, path.resolve(opts.out), {
+            publicKey: key,
+            checkpointFile: checkpointFilePath(config.dataDir),
+            onProgress: progress.update,
+            force: opts.force === true,
+          }),
         ).catch((err: unknown) => {
           progress.done();
           throw err instanceof Error && /is not empty/.test(err.message) ? new LedgerCliError(err.message) : err;
@@ -228,7 +244,9 @@ export function ledgerCommand(): Command {
           if (opts.seq >= state.treeSize) throw new LedgerCliError(`--seq ${opts.seq}: there is no such entry (the ledger holds ${state.treeSize})`);
           if (size > state.treeSize) throw new LedgerCliError(`--tree-size ${size} is beyond the ledger's ${state.treeSize} entries`);
           if (opts.seq >= size) {
-            throw new LedgerCliError(`--seq ${opts.seq} is not covered by tree size ${size}${opts.treeSize === undefined ? ' (the latest checkpoint); wait for the next checkpoint or pass --tree-size' : ''}`);
+            throw new LedgerCliError(
+              `--seq ${opts.seq} is not covered by tree size ${size}${opts.treeSize === undefined ? ' (the latest checkpoint); wait for the next checkpoint or pass --tree-size' : ''}`,
+            );
           }
           const proof = await inclusionProofAt(db, opts.seq, size);
           process.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
@@ -244,10 +262,10 @@ export function ledgerCommand(): Command {
           if (cpRow) {
             const cp: Checkpoint = checkpointOfRow(cpRow);
             const [key] = trustedKeys(opts.publicKey ? [opts.publicKey] : [], config);
-            const sigOk = cp.keyId === key!.keyId && verifyCheckpointSignature(cp.body, cp.signature, key!.base64);
+            const sigOk = cp.keyId === key.keyId && verifyCheckpointSignature(cp.body, cp.signature, key.base64);
             const rootOk = cp.rootHash === proof.rootHash && cp.body.includes(`\n${size}\n`);
             ok &&= sigOk && rootOk;
-            checks.push(`${sigOk ? 'ok' : 'FAILED'}: the checkpoint at tree size ${size} is signed by key ${key!.keyId}`);
+            checks.push(`${sigOk ? 'ok' : 'FAILED'}: the checkpoint at tree size ${size} is signed by key ${key.keyId}`);
             checks.push(`${rootOk ? 'ok' : 'FAILED'}: the proof's root is the checkpoint's signed root`);
           } else {
             checks.push(`note: no checkpoint was signed at tree size ${size}; the root is not signed`);
@@ -270,7 +288,7 @@ export function ledgerCommand(): Command {
         await withDatabase(config, async (db) => {
           let cp: Checkpoint | null;
           if (opts.sign) {
-            const logger = createLogger('warn', process.stderr as never);
+            const logger = createLogger('warn', process.stderr);
             const l = await Ledger.open({ db, config, logger, background: false });
             try {
               cp = await l.checkpointNow();
@@ -287,7 +305,7 @@ export function ledgerCommand(): Command {
             return;
           }
           const [key] = trustedKeys(opts.publicKey ? [opts.publicKey] : [], config);
-          const sigOk = cp.keyId === key!.keyId && verifyCheckpointSignature(cp.body, cp.signature, key!.base64);
+          const sigOk = cp.keyId === key.keyId && verifyCheckpointSignature(cp.body, cp.signature, key.base64);
           process.stdout.write(
             [
               `origin:     ${cp.origin}`,
@@ -295,7 +313,7 @@ export function ledgerCommand(): Command {
               `root hash:  ${cp.rootHash}`,
               `timestamp:  ${cp.timestamp}`,
               `key id:     ${cp.keyId}`,
-              `signature:  ${sigOk ? 'valid' : `INVALID for trusted key ${key!.keyId}`}`,
+              `signature:  ${sigOk ? 'valid' : `INVALID for trusted key ${key.keyId}`}`,
               '',
               cp.body,
             ].join('\n'),

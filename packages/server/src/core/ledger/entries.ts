@@ -37,11 +37,13 @@ export class LedgerAppendError extends Error {
 // NUL cannot be stored in PostgreSQL text, and a lone surrogate would be
 // stored as U+FFFD while the sealed bytes hold it escaped: either would make
 // an honest entry look tampered with. Both become U+FFFD before sealing.
-const UNSTORABLE = /[\u0000\ud800-\udfff]/u;
-const UNSTORABLE_ALL = /[\u0000\ud800-\udfff]/gu;
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+const LONE_SURROGATES = /[\ud800-\udfff]/gu;
 
 function clean(value: string): string {
-  return UNSTORABLE.test(value) ? value.replace(UNSTORABLE_ALL, '\ufffd') : value;
+  let v = value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
+  if (LONE_SURROGATE.test(v)) v = v.replace(LONE_SURROGATES, '\ufffd');
+  return v;
 }
 
 function text(name: string, value: unknown, required: true): string;
@@ -60,7 +62,8 @@ function text(name: string, value: unknown, required: boolean): string | null {
 /** Validates an append and fixes its time and details text; throws LedgerAppendError. */
 export function prepareEntry(e: LedgerAppend, now: Date): PreparedEntry {
   if (typeof e !== 'object' || e === null) throw new LedgerAppendError('ledger entry must be an object');
-  if (!ACTOR_TYPES.has(e.actorType)) throw new LedgerAppendError(`ledger entry: actorType "${String(e.actorType)}" is not one of ${[...ACTOR_TYPES].join(', ')}`);
+  if (!ACTOR_TYPES.has(e.actorType))
+    throw new LedgerAppendError(`ledger entry: actorType "${String(e.actorType)}" is not one of ${[...ACTOR_TYPES].join(', ')}`);
   if (!OUTCOMES.has(e.outcome)) throw new LedgerAppendError(`ledger entry: outcome "${String(e.outcome)}" is not allowed or denied`);
   let details: string | null = null;
   if (e.details !== undefined && e.details !== null) {
@@ -167,7 +170,20 @@ export function entryOfRow(r: EntryRow): LedgerEntry {
   return { ...fieldsOfRow(r), leafHash: Buffer.from(r.leaf_hash).toString('hex') };
 }
 
-const ENTRY_KEYS = ['seq', 'at', 'actorType', 'actorId', 'action', 'resource', 'purpose', 'caseRef', 'outcome', 'requestId', 'detailsHash', 'leafHash'] as const;
+const ENTRY_KEYS = [
+  'seq',
+  'at',
+  'actorType',
+  'actorId',
+  'action',
+  'resource',
+  'purpose',
+  'caseRef',
+  'outcome',
+  'requestId',
+  'detailsHash',
+  'leafHash',
+] as const;
 
 /** Checks the shape of an entry read from a bundle (types only: the hashes judge the values). */
 export function isEntryShape(v: unknown): v is LedgerEntry {

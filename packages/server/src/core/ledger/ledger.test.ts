@@ -87,7 +87,10 @@ describe('ledger: writing', () => {
     try {
       const tx = countTransactions(f.db);
       const seqs = await appendMany(f.ledger, 1000);
-      assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
       assert.ok(tx.count() <= 10, `1,000 appends took ${tx.count()} transactions`);
       const cp = await f.ledger.checkpointNow();
       assert.equal(cp.treeSize, 1000);
@@ -102,9 +105,9 @@ describe('ledger: writing', () => {
       assert.equal(d.rows.length, 500);
       for (const row of d.rows) {
         const { createHash } = await import('node:crypto');
-        assert.equal(createHash('sha256').update(row.details).digest('hex'), entries[row.seq]!.detailsHash);
+        assert.equal(createHash('sha256').update(row.details).digest('hex'), entries[row.seq].detailsHash);
       }
-      assert.match(entries[0]!.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.match(entries[0].at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       const report = await verifyDatabase(f.db, { publicKey: f.ledger.publicKey().pem, checkpointFile: f.ledger.checkpointFile });
       assert.equal(report.ok, true, JSON.stringify(report.problems));
       assert.equal(report.entries, 1000);
@@ -137,7 +140,7 @@ describe('ledger: writing', () => {
       );
       assert.equal(seq, 1);
       const q = await f.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_queue');
-      assert.equal(q.rows[0]!.n, 0);
+      assert.equal(q.rows[0].n, 0);
       const cp = await f.ledger.checkpointNow();
       assert.equal(cp.rootHash, toHex(rootFromLeaves(await referenceLeaves(f.db))));
     } finally {
@@ -185,7 +188,10 @@ describe('ledger: writing', () => {
         ...Array.from({ length: 10 }, (_, i) => appendMany(other, 40, 5000 + i * 100)),
       ]);
       const seqs = rounds.flat().sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: 800 }, (_, i) => i));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 800 }, (_, i) => i),
+      );
       await other.checkpointNow();
       await f.ledger.flush();
       const report = await verifyDatabase(f.db, { publicKey: f.ledger.publicKey().pem });
@@ -256,9 +262,16 @@ describe('ledger: reading', () => {
       const prefix = await f.ledger.listEntries({ action: 'registries.*', limit: 1000 });
       assert.equal(prefix.items.length, 30);
       const wild = await f.ledger.listEntries({ action: 'odd_%*', limit: 1000 });
-      assert.deepEqual(wild.items.map((e) => e.seq), [60], 'LIKE wildcards in a prefix are literal');
+      assert.deepEqual(
+        wild.items.map((e) => e.seq),
+        [60],
+        'LIKE wildcards in a prefix are literal',
+      );
       const res = await f.ledger.listEntries({ resource: 'x%y_*' });
-      assert.deepEqual(res.items.map((e) => e.seq), [60]);
+      assert.deepEqual(
+        res.items.map((e) => e.seq),
+        [60],
+      );
       const denied = await f.ledger.listEntries({ outcome: 'denied', limit: 1000 });
       assert.ok(denied.items.every((e) => e.outcome === 'denied'));
       assert.equal(denied.items.length, 13);
@@ -271,20 +284,32 @@ describe('ledger: reading', () => {
         seen.push(...page.items.map((e) => e.seq));
         from = page.next ?? undefined;
       }
-      assert.deepEqual(seen, Array.from({ length: 62 }, (_, i) => i));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 62 }, (_, i) => i),
+      );
       const back = await f.ledger.listEntries({ order: 'desc', limit: 5 });
-      assert.deepEqual(back.items.map((e) => e.seq), [61, 60, 59, 58, 57]);
+      assert.deepEqual(
+        back.items.map((e) => e.seq),
+        [61, 60, 59, 58, 57],
+      );
       assert.equal(back.next, 56);
-      const back2 = await f.ledger.listEntries({ order: 'desc', limit: 5, from: back.next! });
-      assert.deepEqual(back2.items.map((e) => e.seq), [56, 55, 54, 53, 52]);
+      const back2 = await f.ledger.listEntries({ order: 'desc', limit: 5, from: back.next });
+      assert.deepEqual(
+        back2.items.map((e) => e.seq),
+        [56, 55, 54, 53, 52],
+      );
 
       // time bounds
-      const first = all.items[0]!;
+      const first = all.items[0];
       const future = new Date(Date.now() + 3_600_000).toISOString();
       assert.equal((await f.ledger.listEntries({ since: future })).items.length, 0);
       assert.equal((await f.ledger.listEntries({ since: first.at, limit: 1000 })).items.length, 62);
       assert.equal((await f.ledger.listEntries({ until: first.at })).items.length, 0);
-      await assert.rejects(f.ledger.listEntries({ since: 'yesterday' }), (e: unknown) => e instanceof LedgerQueryError && e.field === 'since' && e.status === 400);
+      await assert.rejects(
+        f.ledger.listEntries({ since: 'yesterday' }),
+        (e: unknown) => e instanceof LedgerQueryError && e.field === 'since' && e.status === 400,
+      );
 
       // a page is bounded by the tree size it reports, while the ledger grows
       const page = await f.ledger.listEntries({ limit: 1000 });
@@ -319,7 +344,7 @@ describe('ledger: reading', () => {
       assert.equal(erased.detailsHash, e!.detailsHash);
       const log = await f.ledger.listEntries({ action: 'ledger.details.erased' });
       assert.equal(log.items.length, 1);
-      assert.equal(log.items[0]!.resource, `ledger:entry/${seq}`);
+      assert.equal(log.items[0].resource, `ledger:entry/${seq}`);
       // the database refuses anything but erasure
       await assert.rejects(f.db.query(`UPDATE ledger_details SET details = '{}' WHERE seq = $1`, [seq]));
       await assert.rejects(f.db.query('DELETE FROM ledger_entries WHERE seq = $1', [seq]), /append-only/);
@@ -345,7 +370,7 @@ describe('ledger: reading', () => {
         assert.equal(await f.ledger.rootAt(n), toHex(root));
         for (let m = 0; m < n; m++) {
           const p = await f.ledger.inclusionProof(m, n);
-          assert.ok(verifyInclusion(m, n, leaves[m]!, p.proof.map(fromHex), fromHex(cp.rootHash)), `inclusion ${m} in ${n}`);
+          assert.ok(verifyInclusion(m, n, leaves[m], p.proof.map(fromHex), fromHex(cp.rootHash)), `inclusion ${m} in ${n}`);
         }
         // every earlier size for a few n, a spread of them for the rest (merkle.test.ts covers every pair)
         const froms = n % 10 === 0 || n < 8 ? Array.from({ length: n + 1 }, (_, m) => m) : [...new Set([0, 1, n >> 1, (n * 3) >> 2, n - 1, n])];

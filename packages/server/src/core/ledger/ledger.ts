@@ -207,7 +207,7 @@ export class Ledger implements LedgerWriter {
     try {
       prepared = prepareEntry(entry, this.now());
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise((resolve, reject) => {
       this.pending.push({ entry: prepared, resolve, reject });
@@ -339,7 +339,15 @@ export class Ledger implements LedgerWriter {
     const queueLimit = Math.max(QUEUE_MIN_PER_PASS, this.maxBatch - batch.length);
     let result: PassResult;
     try {
-      result = await this.retrying(() => this.db.transaction((tx) => this.sequence(tx, batch.map((b) => b.entry), queueLimit)));
+      result = await this.retrying(() =>
+        this.db.transaction((tx) =>
+          this.sequence(
+            tx,
+            batch.map((b) => b.entry),
+            queueLimit,
+          ),
+        ),
+      );
     } catch (err) {
       this.cache = null;
       this.logger.error({ err, entries: batch.length }, 'ledger sequencing failed');
@@ -364,7 +372,7 @@ export class Ledger implements LedgerWriter {
       nodes.push(n);
     };
     for (let i = 0; i < all.length; i++) {
-      const leaf = entryLeafHash(sealedFields(first + i, all[i]!));
+      const leaf = entryLeafHash(sealedFields(first + i, all[i]));
       leaves[i] = leaf;
       range.push(leaf, onNode);
     }
@@ -501,7 +509,7 @@ export class Ledger implements LedgerWriter {
     return {
       items: rows.slice(0, limit).map(entryOfRow),
       treeSize,
-      next: rows.length > limit ? rows[limit]!.seq : null,
+      next: rows.length > limit ? rows[limit].seq : null,
     };
   }
 
@@ -580,7 +588,11 @@ export class Ledger implements LedgerWriter {
     } else {
       if (!Number.isSafeInteger(treeSize) || treeSize < 1) throw new LedgerQueryError(400, 'treeSize', 'treeSize must be a whole number above 0');
       if (treeSize > latest.treeSize) {
-        throw new LedgerQueryError(400, 'treeSize', `treeSize ${treeSize} is beyond the latest checkpoint (tree size ${latest.treeSize}); omit treeSize to get a proof against a fresh checkpoint`);
+        throw new LedgerQueryError(
+          400,
+          'treeSize',
+          `treeSize ${treeSize} is beyond the latest checkpoint (tree size ${latest.treeSize}); omit treeSize to get a proof against a fresh checkpoint`,
+        );
       }
       if (seq >= treeSize) throw new LedgerQueryError(400, 'seq', `seq ${seq} is not inside a tree of treeSize ${treeSize} (seq must be below treeSize)`);
       size = treeSize;

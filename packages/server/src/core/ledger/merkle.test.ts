@@ -43,7 +43,7 @@ describe('merkle arithmetic', () => {
     assert.equal(hex(EMPTY_ROOT), hex(rootFromLeaves([])));
     const range = new CompactRange();
     for (let n = 1; n <= 70; n++) {
-      range.push(LEAVES[n - 1]!);
+      range.push(LEAVES[n - 1]);
       assert.equal(hex(range.root()), hex(rootFromLeaves(LEAVES.slice(0, n))), `size ${n}`);
       assert.equal(hex(mth(0, n)), hex(rootFromLeaves(LEAVES.slice(0, n))), `stored subtrees, size ${n}`);
     }
@@ -77,8 +77,8 @@ describe('merkle arithmetic', () => {
       for (let m = 0; m < n; m++) {
         const proof = inclusionRanges(m, n).map((r) => mth(r.start, r.end));
         assert.deepEqual(proof.map(hex), refPath(m, LEAVES.slice(0, n)).map(hex), `PATH(${m}, ${n})`);
-        assert.ok(verifyInclusion(m, n, LEAVES[m]!, proof, root), `verifies (${m}, ${n})`);
-        if (n > 1) assert.ok(!verifyInclusion((m + 1) % n, n, LEAVES[m]!, proof, root), `wrong index fails (${m}, ${n})`);
+        assert.ok(verifyInclusion(m, n, LEAVES[m], proof, root), `verifies (${m}, ${n})`);
+        if (n > 1) assert.ok(!verifyInclusion((m + 1) % n, n, LEAVES[m], proof, root), `wrong index fails (${m}, ${n})`);
         assert.ok(!verifyInclusion(m, n, leafOf(1000), proof, root), `wrong leaf fails (${m}, ${n})`);
       }
     }
@@ -126,14 +126,14 @@ describe('merkle arithmetic', () => {
       assert.ok(verifyConsistency(m, n, rootFromLeaves(leaves.slice(0, m)), root, cons), `consistency ${m} -> ${n}`);
       if (m < n) {
         const incl = inclusionRanges(m, n).map((r) => get(r.start, r.end));
-        assert.ok(verifyInclusion(m, n, leaves[m]!, incl, root), `inclusion ${m} in ${n}`);
+        assert.ok(verifyInclusion(m, n, leaves[m], incl, root), `inclusion ${m} in ${n}`);
       }
     }
     assert.equal(hex(range.root()), hex(rootFromLeaves(leaves)));
   });
 
   it('node hashes agree with the contracts reference', () => {
-    assert.equal(hex(foldRange([LEAVES[0]!, LEAVES[1]!])), hex(nodeHash(LEAVES[0]!, LEAVES[1]!)));
+    assert.equal(hex(foldRange([LEAVES[0], LEAVES[1]])), hex(nodeHash(LEAVES[0], LEAVES[1])));
     assert.throws(() => inclusionRanges(5, 5), RangeError);
     assert.throws(() => consistencyRanges(6, 5), RangeError);
   });

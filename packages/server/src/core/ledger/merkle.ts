@@ -79,8 +79,8 @@ export function rangeNodes(start: number, end: number): NodeRef[] {
 /** MTH of a range from the hashes of its rangeNodes(), right fold. */
 export function foldRange(hashes: readonly Uint8Array[]): Buffer {
   if (hashes.length === 0) return EMPTY_ROOT;
-  let r: Buffer = Buffer.from(hashes[hashes.length - 1]!);
-  for (let i = hashes.length - 2; i >= 0; i--) r = nodeHashOf(hashes[i]!, r);
+  let r: Buffer = Buffer.from(hashes[hashes.length - 1]);
+  for (let i = hashes.length - 2; i >= 0; i--) r = nodeHashOf(hashes[i], r);
   return r;
 }
 
@@ -150,7 +150,7 @@ export class CompactRange {
 
   constructor(size = 0, nodes: TreeNode[] = []) {
     const expected = CompactRange.shape(size);
-    if (expected.length !== nodes.length || expected.some((r, i) => r.level !== nodes[i]!.level || r.index !== nodes[i]!.index)) {
+    if (expected.length !== nodes.length || expected.some((r, i) => r.level !== nodes[i].level || r.index !== nodes[i].index)) {
       throw new Error(`compact range for size ${size} needs nodes ${expected.map((r) => nodeKey(r.level, r.index)).join(', ')}`);
     }
     this.count = size;
@@ -173,8 +173,8 @@ export class CompactRange {
     for (;;) {
       const n = this.nodes.length;
       if (n < 2) break;
-      const right = this.nodes[n - 1]!;
-      const left = this.nodes[n - 2]!;
+      const right = this.nodes[n - 1];
+      const left = this.nodes[n - 2];
       if (left.level !== right.level) break;
       const merged: TreeNode = { level: left.level + 1, index: left.index / 2, hash: nodeHashOf(left.hash, right.hash) };
       this.nodes.length = n - 2;

@@ -144,7 +144,7 @@ export function ledgerRoutes(ledger: Ledger) {
         const items = await ledger.listCheckpoints({ limit: limit + 1, ...(request.query.before !== undefined ? { before: request.query.before } : {}) });
         const page = items.slice(0, limit);
         await record(request, 'ledger.checkpoints.read', 'ledger:checkpoints', { query: request.query, returned: page.length });
-        return { items: page, next: items.length > limit ? page[page.length - 1]!.treeSize : null };
+        return { items: page, next: items.length > limit ? page[page.length - 1].treeSize : null };
       },
     );
 
@@ -152,7 +152,13 @@ export function ledgerRoutes(ledger: Ledger) {
       '/api/v1/ledger/checkpoints/:treeSize',
       {
         config: { permission: 'ledger.read' },
-        schema: { tags: TAGS, summary: 'The signed checkpoint at a tree size', security: SECURITY, params: CheckpointSizeParams, response: { 200: Checkpoint, ...errors } },
+        schema: {
+          tags: TAGS,
+          summary: 'The signed checkpoint at a tree size',
+          security: SECURITY,
+          params: CheckpointSizeParams,
+          response: { 200: Checkpoint, ...errors },
+        },
       },
       async (request) => {
         const { treeSize } = request.params;

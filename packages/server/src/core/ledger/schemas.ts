@@ -38,7 +38,7 @@ export type CheckpointList = Type.Static<typeof CheckpointList>;
 
 export const LedgerPublicKey = Type.Object({
   algorithm: Type.Literal('Ed25519'),
-  origin: Type.String({ description: 'origin line of this node\'s checkpoints' }),
+  origin: Type.String({ description: "origin line of this node's checkpoints" }),
   publicKey: Type.String({ description: 'base64 raw 32-byte Ed25519 public key' }),
   keyId: Type.String({ description: 'hex SHA-256 of the public key, first 8 bytes' }),
   pem: Type.String({ description: 'SPKI PEM' }),

@@ -144,22 +144,28 @@ export async function queueLength(q: Queryable): Promise<number> {
 }
 
 /** Inserts sequenced entries, their details and the subtrees they complete: three statements. */
-export async function insertSequenced(q: Queryable, firstSeq: number, entries: readonly PreparedEntry[], leaves: readonly Buffer[], nodes: readonly TreeNode[]): Promise<void> {
+export async function insertSequenced(
+  q: Queryable,
+  firstSeq: number,
+  entries: readonly PreparedEntry[],
+  leaves: readonly Buffer[],
+  nodes: readonly TreeNode[],
+): Promise<void> {
   if (entries.length === 0) return;
   const cols: unknown[][] = Array.from({ length: 12 }, () => []);
   entries.forEach((e, i) => {
-    cols[0]!.push(firstSeq + i);
-    cols[1]!.push(e.at);
-    cols[2]!.push(e.actorType);
-    cols[3]!.push(e.actorId);
-    cols[4]!.push(e.action);
-    cols[5]!.push(e.resource);
-    cols[6]!.push(e.purpose);
-    cols[7]!.push(e.caseRef);
-    cols[8]!.push(e.outcome);
-    cols[9]!.push(e.requestId);
-    cols[10]!.push(e.detailsHash);
-    cols[11]!.push(leaves[i]);
+    cols[0].push(firstSeq + i);
+    cols[1].push(e.at);
+    cols[2].push(e.actorType);
+    cols[3].push(e.actorId);
+    cols[4].push(e.action);
+    cols[5].push(e.resource);
+    cols[6].push(e.purpose);
+    cols[7].push(e.caseRef);
+    cols[8].push(e.outcome);
+    cols[9].push(e.requestId);
+    cols[10].push(e.detailsHash);
+    cols[11].push(leaves[i]);
   });
   await q.query(
     `INSERT INTO ledger_entries (seq, at, actor_type, actor_id, action, resource, purpose, case_ref, outcome, request_id, details_hash, leaf_hash)
@@ -197,10 +203,15 @@ export interface StoredCheckpoint {
 }
 
 export async function insertCheckpoint(q: Queryable, c: StoredCheckpoint): Promise<void> {
-  await q.query(
-    'INSERT INTO ledger_checkpoints (tree_size, root_hash, timestamp, body, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [c.treeSize, c.rootHash, c.timestamp, c.body, c.signature, c.keyId, c.publicKey],
-  );
+  await q.query('INSERT INTO ledger_checkpoints (tree_size, root_hash, timestamp, body, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    c.treeSize,
+    c.rootHash,
+    c.timestamp,
+    c.body,
+    c.signature,
+    c.keyId,
+    c.publicKey,
+  ]);
 }
 
 export interface CheckpointRow {

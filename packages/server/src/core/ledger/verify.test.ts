@@ -21,14 +21,16 @@ async function sealed(): Promise<LedgerFixture> {
   return f;
 }
 
-const verify = (f: LedgerFixture, extra: { checkpointFile?: string | null; pageSize?: number; onProgress?: (p: VerifyProgress) => void } = {}): Promise<VerifyReport> =>
-  verifyDatabase(f.db, { publicKey: f.ledger.publicKey().pem, checkpointFile: f.ledger.checkpointFile, ...extra });
+const verify = (
+  f: LedgerFixture,
+  extra: { checkpointFile?: string | null; pageSize?: number; onProgress?: (p: VerifyProgress) => void } = {},
+): Promise<VerifyReport> => verifyDatabase(f.db, { publicKey: f.ledger.publicKey().pem, checkpointFile: f.ledger.checkpointFile, ...extra });
 
 const kinds = (r: VerifyReport): string[] => r.problems.map((p) => p.kind);
 
 async function rowOf(f: LedgerFixture, seq: number): Promise<EntryRow> {
   const r = await f.db.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq = $1`, [seq]);
-  return r.rows[0]!;
+  return r.rows[0];
 }
 
 async function withSealed(fn: (f: LedgerFixture) => Promise<void>): Promise<void> {
@@ -52,8 +54,8 @@ describe('verify: database', () => {
       assert.equal(r.latestCheckpoint?.treeSize, 300);
       assert.equal(r.details.present, 150);
       assert.ok(seen.length >= 40);
-      assert.equal(seen[seen.length - 1]!.done, 300);
-      assert.equal(seen[seen.length - 1]!.total, 300);
+      assert.equal(seen[seen.length - 1].done, 300);
+      assert.equal(seen[seen.length - 1].total, 300);
     }));
 
   it('a changed column names its seq', () =>
@@ -62,8 +64,8 @@ describe('verify: database', () => {
       const r = await verify(f);
       assert.equal(r.ok, false);
       assert.equal(r.firstFailingSeq, 123);
-      assert.equal(r.problems[0]!.kind, 'leaf-mismatch');
-      assert.equal(r.problems[0]!.seq, 123);
+      assert.equal(r.problems[0].kind, 'leaf-mismatch');
+      assert.equal(r.problems[0].seq, 123);
       assert.equal(r.problems.filter((p) => p.kind === 'leaf-mismatch').length, 1);
     }));
 
@@ -72,7 +74,7 @@ describe('verify: database', () => {
       await f.db.query("UPDATE ledger_entries SET at = at + interval '1 microsecond' WHERE seq = 9");
       const r = await verify(f);
       assert.equal(r.firstFailingSeq, 9);
-      assert.equal(r.problems[0]!.kind, 'leaf-mismatch');
+      assert.equal(r.problems[0].kind, 'leaf-mismatch');
     }));
 
   it('a deleted row names the missing seq', () =>
@@ -81,9 +83,9 @@ describe('verify: database', () => {
       const r = await verify(f);
       assert.equal(r.ok, false);
       assert.equal(r.firstFailingSeq, 77);
-      assert.equal(r.problems[0]!.kind, 'missing-entry');
-      assert.equal(r.problems[0]!.seq, 77);
-      assert.equal(r.problems[0]!.endSeq, 77);
+      assert.equal(r.problems[0].kind, 'missing-entry');
+      assert.equal(r.problems[0].seq, 77);
+      assert.equal(r.problems[0].endSeq, 77);
     }));
 
   it('two rows with swapped seqs are named', () =>
@@ -108,7 +110,7 @@ describe('verify: database', () => {
       const r = await verify(f);
       assert.equal(r.ok, false);
       assert.deepEqual(kinds(r), ['root-mismatch']);
-      const p = r.problems[0]!;
+      const p = r.problems[0];
       assert.equal(p.treeSize, 150);
       assert.equal(p.seq, 100);
       assert.equal(p.endSeq, 149);
@@ -198,7 +200,12 @@ describe('verify: bundles', () => {
       const dir = path.join(tmp(), 'bundle');
       try {
         const progress: VerifyProgress[] = [];
-        const res = await exportBundle(f.db, dir, { publicKey: f.ledger.publicKey().pem, checkpointFile: f.ledger.checkpointFile, onProgress: (p) => progress.push(p), pageSize: 100 });
+        const res = await exportBundle(f.db, dir, {
+          publicKey: f.ledger.publicKey().pem,
+          checkpointFile: f.ledger.checkpointFile,
+          onProgress: (p) => progress.push(p),
+          pageSize: 100,
+        });
         assert.equal(res.entries, 300);
         assert.equal(res.checkpoints, 7);
         assert.equal(progress.at(-1)!.done, 300);
@@ -206,7 +213,7 @@ describe('verify: bundles', () => {
           assert.ok(existsSync(path.join(dir, name)), name);
         }
         assert.match(readFileSync(path.join(dir, 'README.txt'), 'utf8'), /kotwal ledger verify --bundle/);
-        const first = JSON.parse(readFileSync(path.join(dir, 'entries.jsonl'), 'utf8').split('\n')[0]!) as LedgerEntry;
+        const first = JSON.parse(readFileSync(path.join(dir, 'entries.jsonl'), 'utf8').split('\n')[0]) as LedgerEntry;
         assert.equal(first.seq, 0);
         assert.ok(!JSON.stringify(first).includes('Person 0'), 'no personal data in the bundle');
         await assert.rejects(exportBundle(f.db, dir, { publicKey: f.ledger.publicKey().pem }), /not empty/);
@@ -218,7 +225,7 @@ describe('verify: bundles', () => {
         assert.equal(ok.checkpoints, 8);
         assert.equal(seen.at(-1)!.done, 300);
         // with the key given explicitly
-        assert.equal((await verifyBundle(dir, { publicKey: f.ledger.publicKey().base64 })).ok, true);
+        assert.equal((await verifyBundle(dir, { publicKey: f.ledger.publicKey().publicKey })).ok, true);
         // with a key the bundle was not signed with
         const stranger = describePublicKey(generateKeyPairSync('ed25519').publicKey);
         const foreign = await verifyBundle(dir, { publicKey: stranger.pem });
@@ -232,14 +239,14 @@ describe('verify: bundles', () => {
         const changed = await verifyBundle(dir);
         assert.equal(changed.ok, false);
         assert.equal(changed.firstFailingSeq, 10);
-        assert.equal(changed.problems[0]!.kind, 'leaf-mismatch');
+        assert.equal(changed.problems[0].kind, 'leaf-mismatch');
 
         // a line removed
         writeFileSync(entries, original);
         rewriteLines(entries, (lines) => lines.filter((_, i) => i !== 200));
         const gap = await verifyBundle(dir);
         assert.equal(gap.firstFailingSeq, 200);
-        assert.equal(gap.problems[0]!.kind, 'missing-entry');
+        assert.equal(gap.problems[0].kind, 'missing-entry');
 
         // the newest lines removed
         writeFileSync(entries, original);

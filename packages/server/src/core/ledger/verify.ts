@@ -182,7 +182,10 @@ class Verifier {
     try {
       body = parseCheckpointBody(c.body);
     } catch (err) {
-      this.report({ kind: 'checkpoint-malformed', seq: null, treeSize: c.treeSize, message: `${where}: its body cannot be parsed: ${(err as Error).message}` }, false);
+      this.report(
+        { kind: 'checkpoint-malformed', seq: null, treeSize: c.treeSize, message: `${where}: its body cannot be parsed: ${(err as Error).message}` },
+        false,
+      );
       return;
     }
     const key = this.trusted.get(c.keyId);
@@ -198,11 +201,24 @@ class Verifier {
     if (!signer) {
       if (!key) {
         this.report(
-          { kind: 'checkpoint-unknown-key', seq: null, treeSize: c.treeSize, message: `${where}: signed by key ${c.keyId}, which is not trusted (trusted: ${[...this.trusted.keys()].join(', ')}), and no trusted key verifies it` },
+          {
+            kind: 'checkpoint-unknown-key',
+            seq: null,
+            treeSize: c.treeSize,
+            message: `${where}: signed by key ${c.keyId}, which is not trusted (trusted: ${[...this.trusted.keys()].join(', ')}), and no trusted key verifies it`,
+          },
           false,
         );
       } else {
-        this.report({ kind: 'checkpoint-signature', seq: null, treeSize: c.treeSize, message: `${where}: the Ed25519 signature does not verify with key ${c.keyId}: forged or altered` }, false);
+        this.report(
+          {
+            kind: 'checkpoint-signature',
+            seq: null,
+            treeSize: c.treeSize,
+            message: `${where}: the Ed25519 signature does not verify with key ${c.keyId}: forged or altered`,
+          },
+          false,
+        );
       }
       return;
     }
@@ -226,8 +242,8 @@ class Verifier {
   }
 
   private checkAnchors(): void {
-    while (this.anchorIdx < this.anchors.length && this.anchors[this.anchorIdx]!.treeSize <= this.next) {
-      const a = this.anchors[this.anchorIdx++]!;
+    while (this.anchorIdx < this.anchors.length && this.anchors[this.anchorIdx].treeSize <= this.next) {
+      const a = this.anchors[this.anchorIdx++];
       if (a.treeSize < this.next || this.misaligned) continue; // reported as a gap or duplicate already
       const root = this.range.root().toString('hex');
       if (root === a.rootHash) {
@@ -278,13 +294,17 @@ class Verifier {
     const leaf = entryLeafHash(fields);
     if (!leaf.equals(storedLeaf)) {
       this.report(
-        { kind: 'leaf-mismatch', seq, message: `entry ${seq}: its columns no longer give its sealed leaf hash (a column was changed, or the row was moved from another seq)` },
+        {
+          kind: 'leaf-mismatch',
+          seq,
+          message: `entry ${seq}: its columns no longer give its sealed leaf hash (a column was changed, or the row was moved from another seq)`,
+        },
         true,
       );
     }
     this.range.push(leaf);
     this.next++;
-    if (this.anchorIdx < this.anchors.length && this.anchors[this.anchorIdx]!.treeSize <= this.next) this.checkAnchors();
+    if (this.anchorIdx < this.anchors.length && this.anchors[this.anchorIdx].treeSize <= this.next) this.checkAnchors();
     switch (details.kind) {
       case 'none':
         break;
@@ -292,7 +312,14 @@ class Verifier {
         if (fields.detailsHash === null) {
           this.report({ kind: 'details-orphan', seq, message: `entry ${seq} seals no details hash, yet a details record is stored for it` }, true);
         } else if (sha256HexOf(details.text) !== fields.detailsHash) {
-          this.report({ kind: 'details-mismatch', seq, message: `entry ${seq}: its details record no longer matches the sealed details hash (the record was altered; erasure would have removed it)` }, true);
+          this.report(
+            {
+              kind: 'details-mismatch',
+              seq,
+              message: `entry ${seq}: its details record no longer matches the sealed details hash (the record was altered; erasure would have removed it)`,
+            },
+            true,
+          );
         } else {
           this.detailsCount.present++;
         }
@@ -318,7 +345,7 @@ class Verifier {
     // Checkpoints (and the state row) beyond the last entry: truncation.
     const beyond = this.anchors.filter((a) => a.treeSize > this.next);
     if (beyond.length) {
-      const far = beyond[beyond.length - 1]!;
+      const far = beyond[beyond.length - 1];
       this.report(
         {
           kind: 'truncated',
@@ -349,7 +376,7 @@ class Verifier {
       if (!explained) first = first === null ? mismatch.seq : Math.min(first, mismatch.seq);
     }
     const valid = this.anchors.filter((a) => a.treeSize <= this.next);
-    const latest = valid.length ? valid[valid.length - 1]! : null;
+    const latest = valid.length ? valid[valid.length - 1] : null;
     return {
       ok: this.problems.length === 0 && this.omitted === 0,
       entries: this.rows,
@@ -410,7 +437,13 @@ export async function verifyDatabase(db: Database, opts: VerifyOptions = {}): Pr
     pageSize,
     (rows) => {
       for (const r of rows) {
-        const details: DetailsState = !r.has_details ? (r.details_hash === null ? { kind: 'none' } : { kind: 'missing' }) : r.details === null ? { kind: 'erased' } : { kind: 'present', text: r.details };
+        const details: DetailsState = !r.has_details
+          ? r.details_hash === null
+            ? { kind: 'none' }
+            : { kind: 'missing' }
+          : r.details === null
+            ? { kind: 'erased' }
+            : { kind: 'present', text: r.details };
         v.entry(fieldsOfRow(r), r.leaf_hash, details);
       }
       opts.onProgress?.(v.progress(Math.max(total, v.done)));
@@ -426,7 +459,7 @@ export async function verifyDatabase(db: Database, opts: VerifyOptions = {}): Pr
   }
   if (orphans.rows.length) {
     report.ok = false;
-    const s = orphans.rows[0]!.seq;
+    const s = orphans.rows[0].seq;
     report.firstFailingSeq = report.firstFailingSeq === null ? s : Math.min(report.firstFailingSeq, s);
   }
   return report;
@@ -526,7 +559,13 @@ export async function exportBundle(db: Database, outDir: string, opts: ExportBun
   let count = 0;
   const progress = (): VerifyProgress => {
     const elapsedMs = Date.now() - started;
-    return { phase: 'export', done: count, total: Math.max(state.treeSize, count), elapsedMs, rate: elapsedMs > 0 ? Math.round((count * 1000) / elapsedMs) : 0 };
+    return {
+      phase: 'export',
+      done: count,
+      total: Math.max(state.treeSize, count),
+      elapsedMs,
+      rate: elapsedMs > 0 ? Math.round((count * 1000) / elapsedMs) : 0,
+    };
   };
   await db.stream<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries ORDER BY seq`, [], opts.pageSize ?? 10_000, async (rows) => {
     let chunk = '';
@@ -557,7 +596,13 @@ export async function exportBundle(db: Database, outDir: string, opts: ExportBun
   };
   writeFileSync(path.join(outDir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(path.join(outDir, BUNDLE_FILES.readme), bundleReadme(manifest));
-  return { dir: outDir, entries: count, checkpoints: checkpoints.length, keyId: key.keyId, files: [...Object.keys(files), BUNDLE_FILES.manifest, BUNDLE_FILES.readme] };
+  return {
+    dir: outDir,
+    entries: count,
+    checkpoints: checkpoints.length,
+    keyId: key.keyId,
+    files: [...Object.keys(files), BUNDLE_FILES.manifest, BUNDLE_FILES.readme],
+  };
 }
 
 export interface VerifyBundleOptions {
@@ -579,7 +624,11 @@ export async function verifyBundle(dir: string, opts: VerifyBundleOptions = {}):
   const checkFile = (name: string, actual: { sha256: string; bytes: number }): void => {
     const expected = manifest.files[name];
     if (expected && expected.sha256 !== actual.sha256) {
-      fileProblems.push({ kind: 'bundle-malformed', seq: null, message: `${name} differs from the manifest (sha256 ${actual.sha256}, manifest ${expected.sha256})` });
+      fileProblems.push({
+        kind: 'bundle-malformed',
+        seq: null,
+        message: `${name} differs from the manifest (sha256 ${actual.sha256}, manifest ${expected.sha256})`,
+      });
     }
   };
 
