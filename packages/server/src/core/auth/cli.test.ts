@@ -94,7 +94,10 @@ describe('kotwal users', () => {
     assert.equal(r.code, 0);
     const lines = r.out.trim().split('\n');
     assert.match(lines[0], /^USERNAME\s+DISPLAY NAME\s+ROLES\s+STATE\s+MFA\s+LAST SIGN-IN$/);
-    assert.ok(lines.some((l) => /^admin\s+Administrator\s+admin\s+must change password\s+no\s+never$/.test(l)), r.out);
+    assert.ok(
+      lines.some((l) => /^admin\s+Administrator\s+admin\s+must change password\s+no\s+never$/.test(l)),
+      r.out,
+    );
     assert.ok(lines.some((l) => l.startsWith('meera ')));
   });
 

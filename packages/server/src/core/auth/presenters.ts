@@ -2,7 +2,17 @@
  * Rows to API shapes (contracts schemas). Secrets and hashes never leave
  * through here: no password hash, TOTP secret, token hash or session id.
  */
-import { ALL_PERMISSIONS, PERMISSIONS, permissionsRequireMfa, type ApiToken, type Me, type PermissionCatalogue, type Role, type SessionState, type User } from '@kotwal/contracts';
+import {
+  ALL_PERMISSIONS,
+  PERMISSIONS,
+  permissionsRequireMfa,
+  type ApiToken,
+  type Me,
+  type PermissionCatalogue,
+  type Role,
+  type SessionState,
+  type User,
+} from '@kotwal/contracts';
 import type { ApiTokenRow, RoleRow, UserRow } from './repository.ts';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

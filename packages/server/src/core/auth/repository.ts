@@ -66,16 +66,7 @@ export interface TokenAuthRow extends ApiTokenRow {
 }
 
 /** Why a session ended; shown to the client as the detail of session-expired. */
-export type SessionEndReason =
-  | 'logout'
-  | 'idle'
-  | 'expired'
-  | 'password-changed'
-  | 'password-reset'
-  | 'mfa-reset'
-  | 'mfa-enabled'
-  | 'disabled'
-  | 'replaced';
+export type SessionEndReason = 'logout' | 'idle' | 'expired' | 'password-changed' | 'password-reset' | 'mfa-reset' | 'mfa-enabled' | 'disabled' | 'replaced';
 
 const ROLES_OF = `COALESCE((SELECT array_agg(ur.role_name ORDER BY ur.role_name) FROM user_roles ur WHERE ur.user_id = u.id), '{}'::text[])`;
 const PERMISSIONS_OF = `COALESCE((SELECT array_agg(DISTINCT p.perm ORDER BY p.perm)
@@ -131,12 +122,7 @@ export async function setUserRoles(q: Queryable, userId: string, roles: readonly
   }
 }
 
-export async function updateUserProfile(
-  q: Queryable,
-  userId: string,
-  patch: { displayName?: string | null; disabled?: boolean },
-  now: Date,
-): Promise<void> {
+export async function updateUserProfile(q: Queryable, userId: string, patch: { displayName?: string | null; disabled?: boolean }, now: Date): Promise<void> {
   const sets: string[] = [];
   const params: unknown[] = [userId, now];
   if (patch.displayName !== undefined) {
@@ -190,17 +176,15 @@ export async function setPendingMfaSecret(q: Queryable, userId: string, secretEn
 }
 
 export async function enableMfa(q: Queryable, userId: string, secretEnc: string, now: Date): Promise<void> {
-  await q.query(
-    `UPDATE users SET mfa_secret_enc = $2, mfa_enabled = true, mfa_pending_secret_enc = NULL, updated_at = $3 WHERE id = $1`,
-    [userId, secretEnc, now],
-  );
+  await q.query(`UPDATE users SET mfa_secret_enc = $2, mfa_enabled = true, mfa_pending_secret_enc = NULL, updated_at = $3 WHERE id = $1`, [
+    userId,
+    secretEnc,
+    now,
+  ]);
 }
 
 export async function clearMfa(q: Queryable, userId: string, now: Date): Promise<void> {
-  await q.query(
-    `UPDATE users SET mfa_secret_enc = NULL, mfa_enabled = false, mfa_pending_secret_enc = NULL, updated_at = $2 WHERE id = $1`,
-    [userId, now],
-  );
+  await q.query(`UPDATE users SET mfa_secret_enc = NULL, mfa_enabled = false, mfa_pending_secret_enc = NULL, updated_at = $2 WHERE id = $1`, [userId, now]);
   await q.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
   await q.query('DELETE FROM totp_last_step WHERE user_id = $1', [userId]);
 }
@@ -223,18 +207,16 @@ export async function claimTotpStep(q: Queryable, userId: string, step: number, 
 
 export async function replaceRecoveryCodes(q: Queryable, userId: string, hashes: readonly string[], now: Date): Promise<void> {
   await q.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
-  await q.query(
-    'INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) SELECT $1, h, $3 FROM unnest($2::text[]) AS t(h)',
-    [userId, [...hashes], now],
-  );
+  await q.query('INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) SELECT $1, h, $3 FROM unnest($2::text[]) AS t(h)', [userId, [...hashes], now]);
 }
 
 /** Marks an unused recovery code used; false when it is unknown or already used. */
 export async function consumeRecoveryCode(q: Queryable, userId: string, codeHash: string, now: Date): Promise<boolean> {
-  const r = await q.query(
-    'UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING code_hash',
-    [userId, codeHash, now],
-  );
+  const r = await q.query('UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING code_hash', [
+    userId,
+    codeHash,
+    now,
+  ]);
   return r.rows.length === 1;
 }
 
@@ -333,11 +315,7 @@ export async function setSessionMfaPassed(q: Queryable, id: string): Promise<voi
 
 /** Ends one session; false when it had already ended (so the caller records it once). */
 export async function revokeSession(q: Queryable, id: string, reason: SessionEndReason, now: Date): Promise<boolean> {
-  const r = await q.query('UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id', [
-    id,
-    now,
-    reason,
-  ]);
+  const r = await q.query('UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id, now, reason]);
   return r.rows.length === 1;
 }
 

@@ -71,7 +71,10 @@ export function createRoleService(deps: AuthDeps): RoleService {
         if (actor.type === 'user') {
           const self = await repo.findUserById(tx, actor.id);
           if (self?.roles.includes(name)) {
-            const others = await repo.findRoles(tx, self.roles.filter((r) => r !== name));
+            const others = await repo.findRoles(
+              tx,
+              self.roles.filter((r) => r !== name),
+            );
             const beforePerms = new Set(effectivePermissions(self.permissions));
             const afterPerms = effectivePermissions([...others.flatMap((r) => r.permissions), ...permissions]);
             if (beforePerms.has('users.write') && !afterPerms.includes('users.write')) {
@@ -108,10 +111,7 @@ export function createRoleService(deps: AuthDeps): RoleService {
         const holders = await repo.countRoleHolders(tx, name);
         if (holders) throw authProblems.conflict(`"${name}" is assigned to ${holders} user${holders > 1 ? 's' : ''}; remove it from them first`);
         await repo.deleteRole(tx, name);
-        await ctx.ledger.appendInTx(
-          tx,
-          entry(actorFields(actor), 'roles.role.deleted', `role:${name}`, 'allowed', meta, { before: sorted(role.permissions) }),
-        );
+        await ctx.ledger.appendInTx(tx, entry(actorFields(actor), 'roles.role.deleted', `role:${name}`, 'allowed', meta, { before: sorted(role.permissions) }));
         await ctx.events.emit(tx, 'core.role.changed', { role: name, permissions: [] }, { requestId: meta.requestId });
       });
     },

@@ -95,7 +95,12 @@ describe('first administrator: one-time password, forced change, MFA enrolment',
     assert.equal(res.json<{ user: { state: string } }>().user.state, 'password-change-required');
 
     // Password change: CSRF, policy, "different from current".
-    res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie }, payload: { currentPassword: otp, newPassword: STRONG_PASSWORD } });
+    res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: { cookie },
+      payload: { currentPassword: otp, newPassword: STRONG_PASSWORD },
+    });
     assert.equal(res.statusCode, 403);
     assert.equal(problemType(res), PROBLEM_TYPES.csrf);
     res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers, payload: { currentPassword: otp, newPassword: 'short' } });
@@ -106,7 +111,12 @@ describe('first administrator: one-time password, forced change, MFA enrolment',
     res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers, payload: { currentPassword: otp, newPassword: otp } });
     assert.equal(res.statusCode, 400);
     assert.ok(res.json<{ errors: { message: string }[] }>().errors.some((e) => e.message === 'must differ from the current password'));
-    res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers, payload: { currentPassword: 'Wrong-Current-1', newPassword: STRONG_PASSWORD } });
+    res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers,
+      payload: { currentPassword: 'Wrong-Current-1', newPassword: STRONG_PASSWORD },
+    });
     assert.equal(res.statusCode, 403);
     assert.equal(problemType(res), PROBLEM_TYPES.invalidCredentials);
     res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers, payload: { currentPassword: otp, newPassword: STRONG_PASSWORD } });
@@ -262,6 +272,16 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.ok((await ledger(t, "e.action = 'users.user.password-reset' AND e.resource = $1", [`user:${id}`])).length === 1);
   });
 
+  it('accepts a TOTP code once even when two sign-ins race with it', async () => {
+    const code = totpFor(admin.totpSecret!, 1);
+    const results = await Promise.all([login(t.app, 'admin', admin.password, code), login(t.app, 'admin', admin.password, code)]);
+    assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 401]);
+    const refused = results.find((r) => r.statusCode === 401)!;
+    assert.equal(problemType(refused), PROBLEM_TYPES.mfaInvalid);
+    const rows = await ledger(t, "e.action = 'auth.login.failed' AND e.request_id = $1", [refused.headers['x-request-id']]);
+    assert.equal(detailsOf(rows[0]!)['reason'], 'mfa-replayed');
+  });
+
   it('refuses unknown users like wrong passwords, and ledgers the attempt', async () => {
     const res = await login(t.app, 'nobody-here', 'Whatever-Password-1');
     assert.equal(res.statusCode, 401);
@@ -380,7 +400,12 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.equal(res.statusCode, 403, 'no CSRF for tokens, but no users.write either');
     assert.equal(problemType(res), PROBLEM_TYPES.forbidden);
 
-    res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: authHeaders(admin), payload: { name: 'too-wide', permissions: ['registries.read'] } });
+    res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: authHeaders(admin),
+      payload: { name: 'too-wide', permissions: ['registries.read'] },
+    });
     assert.equal(res.statusCode, 403, 'admin lacks registries.read, so a token of theirs cannot hold it');
     res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: authHeaders(admin), payload: { name: 'bogus', permissions: ['everything'] } });
     assert.equal(res.statusCode, 400);
@@ -429,7 +454,12 @@ describe('sessions, lockout, tokens and administration', () => {
   it('administers users: duplicates, unknown roles, self-protection, disabling ends sessions at once', async () => {
     let res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: authHeaders(admin), payload: { username: 'admin', roles: ['operator'] } });
     assert.equal(res.statusCode, 409);
-    res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: authHeaders(admin), payload: { username: 'newbie', roles: ['operator', 'wizard'] } });
+    res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: authHeaders(admin),
+      payload: { username: 'newbie', roles: ['operator', 'wizard'] },
+    });
     assert.equal(res.statusCode, 400);
     assert.match(res.json<{ detail: string }>().detail, /wizard/);
     res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: authHeaders(admin), payload: { username: 'Bad Name', roles: [] } });
@@ -454,7 +484,12 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.equal(res.statusCode, 403);
 
     // Granting a role that requires MFA puts the live session under that obligation.
-    res = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${id}`, headers: authHeaders(admin), payload: { roles: ['auditor', 'investigator'], displayName: 'Asha Rao' } });
+    res = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${id}`,
+      headers: authHeaders(admin),
+      payload: { roles: ['auditor', 'investigator'], displayName: 'Asha Rao' },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json<{ roles: string[]; displayName: string }>().roles, ['auditor', 'investigator']);
     res = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: authHeaders(asha) });
@@ -476,7 +511,14 @@ describe('sessions, lockout, tokens and administration', () => {
 
     const rows = await ledger(t, 'e.resource = $1', [`user:${id}`]);
     const actions = rows.map((r) => r.action);
-    for (const a of ['users.user.created', 'users.user.roles-changed', 'users.user.updated', 'users.user.disabled', 'auth.login.disabled', 'users.user.enabled']) {
+    for (const a of [
+      'users.user.created',
+      'users.user.roles-changed',
+      'users.user.updated',
+      'users.user.disabled',
+      'auth.login.disabled',
+      'users.user.enabled',
+    ]) {
       assert.ok(actions.includes(a), `ledger lacks ${a}: ${actions.join(', ')}`);
     }
     const change = rows.find((r) => r.action === 'users.user.roles-changed')!;
@@ -511,9 +553,20 @@ describe('sessions, lockout, tokens and administration', () => {
     assert.ok(res.json<{ items: { name: string; requiresMfa: boolean }[] }>().items.some((p) => p.name === 'users.write' && p.requiresMfa));
     res = await t.app.inject({ method: 'GET', url: '/api/v1/roles', headers: authHeaders(admin) });
     const roles = res.json<{ items: { name: string; builtIn: boolean }[] }>().items;
-    assert.deepEqual(roles.filter((r) => r.builtIn).map((r) => r.name).sort(), ['admin', 'auditor', 'investigator', 'operator']);
+    assert.deepEqual(
+      roles
+        .filter((r) => r.builtIn)
+        .map((r) => r.name)
+        .sort(),
+      ['admin', 'auditor', 'investigator', 'operator'],
+    );
 
-    res = await t.app.inject({ method: 'PUT', url: '/api/v1/roles/admin', headers: authHeaders(admin), payload: { description: 'x', permissions: ['auth.self'] } });
+    res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/roles/admin',
+      headers: authHeaders(admin),
+      payload: { description: 'x', permissions: ['auth.self'] },
+    });
     assert.equal(res.statusCode, 409);
     res = await t.app.inject({ method: 'DELETE', url: '/api/v1/roles/auditor', headers: authHeaders(admin) });
     assert.equal(res.statusCode, 409);

@@ -169,7 +169,10 @@ export function authRoutes(auth: AuthService) {
 
     app.get(
       '/api/v1/users',
-      { config: { permission: 'users.read' }, schema: { tags: ['users'], summary: 'List user accounts', security: ADMIN_SECURITY, response: { 200: UserList } } },
+      {
+        config: { permission: 'users.read' },
+        schema: { tags: ['users'], summary: 'List user accounts', security: ADMIN_SECURITY, response: { 200: UserList } },
+      },
       async () => auth.listUsers(),
     );
 

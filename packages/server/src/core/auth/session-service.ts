@@ -17,15 +17,7 @@ import type { LedgerAppend, Principal } from '#core/context.ts';
 import type { AuthOutcome } from '#core/http/server.ts';
 import { burnPasswordCheck, hashPassword, needsRehash, newPasswordViolations, verifyPassword } from './passwords.ts';
 import { isApiTokenShaped, isSessionSecretShaped, randomSecret, sha256Hex } from './opaque-secrets.ts';
-import {
-  generateRecoveryCodes,
-  generateTotpSecret,
-  hashRecoveryCode,
-  isRecoveryShaped,
-  isTotpShaped,
-  matchTotp,
-  totpUri,
-} from './totp.ts';
+import { generateRecoveryCodes, generateTotpSecret, hashRecoveryCode, isRecoveryShaped, isTotpShaped, matchTotp, totpUri } from './totp.ts';
 import * as repo from './repository.ts';
 import type { SessionEndReason, SessionWithUserRow, UserRow } from './repository.ts';
 import { presentMe } from './presenters.ts';
@@ -324,11 +316,7 @@ export function createSessionService(deps: AuthDeps): SessionService {
           if (locked) await repo.revokeUserSessions(tx, userId, 'disabled', now);
           return locked;
         });
-        throw recorded(
-          until
-            ? authProblems.accountLocked(until, now)
-            : authProblems.wrongCurrentPassword(),
-        );
+        throw recorded(until ? authProblems.accountLocked(until, now) : authProblems.wrongCurrentPassword());
       }
       const violations = newPasswordViolations(input.newPassword, user.username, input.currentPassword);
       if (violations.length) {
@@ -380,7 +368,12 @@ export function createSessionService(deps: AuthDeps): SessionService {
         (await ctx.unitOfWork(async (tx) => {
           if (!(await repo.claimTotpStep(tx, userId, step, now))) return false;
           await repo.enableMfa(tx, userId, user.mfa_pending_secret_enc!, now);
-          await repo.replaceRecoveryCodes(tx, userId, codes.map((c) => hashRecoveryCode(userId, c)), now);
+          await repo.replaceRecoveryCodes(
+            tx,
+            userId,
+            codes.map((c) => hashRecoveryCode(userId, c)),
+            now,
+          );
           await repo.setSessionMfaPassed(tx, sessionId);
           const ended = await repo.revokeUserSessions(tx, userId, 'mfa-enabled', now, sessionId);
           await ctx.ledger.appendInTx(

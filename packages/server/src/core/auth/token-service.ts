@@ -39,7 +39,8 @@ export function createTokenService(deps: AuthDeps): TokenService {
       let expiresAt: Date | null = null;
       if (input.expiresAt !== undefined) {
         expiresAt = new Date(input.expiresAt);
-        if (Number.isNaN(expiresAt.getTime())) throw authProblems.validation('expiresAt is not a valid date-time', [{ field: '/expiresAt', message: 'invalid date-time' }]);
+        if (Number.isNaN(expiresAt.getTime()))
+          throw authProblems.validation('expiresAt is not a valid date-time', [{ field: '/expiresAt', message: 'invalid date-time' }]);
         if (expiresAt <= now) throw authProblems.validation('expiresAt must be in the future', [{ field: '/expiresAt', message: 'must be in the future' }]);
       }
       const name = input.name.trim();

@@ -1,17 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
-import {
-  generateRecoveryCodes,
-  generateTotpSecret,
-  hashRecoveryCode,
-  isRecoveryShaped,
-  isTotpShaped,
-  matchTotp,
-  totpCode,
-  totpStep,
-  totpUri,
-} from './totp.ts';
+import { generateRecoveryCodes, generateTotpSecret, hashRecoveryCode, isRecoveryShaped, isTotpShaped, matchTotp, totpCode, totpStep, totpUri } from './totp.ts';
 
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 10);
 

@@ -91,7 +91,9 @@ export function normaliseRecoveryCode(code: string): string {
  * is enough, and the user id stops one precomputation serving every account.
  */
 export function hashRecoveryCode(userId: string, code: string): string {
-  return createHash('sha256').update(`kotwal-recovery:${userId}:${normaliseRecoveryCode(code)}`).digest('hex');
+  return createHash('sha256')
+    .update(`kotwal-recovery:${userId}:${normaliseRecoveryCode(code)}`)
+    .digest('hex');
 }
 
 /** True when the text could be a recovery code (so it is worth a lookup). */

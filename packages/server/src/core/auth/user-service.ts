@@ -84,9 +84,10 @@ export function createUserService(deps: AuthDeps): UserService {
     async createUser(actor, input, meta) {
       const username = input.username.trim();
       if (!USERNAME_RE.test(username)) {
-        throw authProblems.validation(`invalid username "${input.username}": use 2-64 lower-case letters, digits, dot, underscore or hyphen, starting with a letter or digit`, [
-          { field: '/username', message: 'does not match the username pattern' },
-        ]);
+        throw authProblems.validation(
+          `invalid username "${input.username}": use 2-64 lower-case letters, digits, dot, underscore or hyphen, starting with a letter or digit`,
+          [{ field: '/username', message: 'does not match the username pattern' }],
+        );
       }
       const displayName = input.displayName?.trim() || null;
       const oneTimePassword = generateOneTimePassword(username);
