@@ -28,6 +28,11 @@ type View =
 
 let lastServerDate: Date | null = null;
 
+function idleMinutes(ms: number): string {
+  const m = Math.max(1, Math.round(ms / 60_000));
+  return m === 1 ? 'one minute' : `${m} minutes`;
+}
+
 export function App() {
   const [view, setView] = useState<View>({ kind: 'loading' });
   const viewRef = useRef(view);
@@ -181,9 +186,7 @@ export function App() {
           return session ? (
             <Shell
               session={session}
-              onIdleTimeout={() =>
-                void signOut({ tone: 'warning', text: `You were signed out after ${Math.round(idleTracker.windowMs / 60000)} minutes without activity.` })
-              }
+              onIdleTimeout={() => void signOut({ tone: 'warning', text: `You were signed out after ${idleMinutes(idleTracker.windowMs)} without activity.` })}
             />
           ) : null;
       }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { SystemInfo } from '@kotwal/contracts';
 import { systemApi } from '../../api/endpoints.ts';
 import { errorMessage } from '../../api/client.ts';
@@ -13,8 +13,10 @@ import { BrandMark } from './brand.tsx';
 import { buildNavigation } from './nav.ts';
 import { Routes } from './routes.tsx';
 
-/** Warn this long before the idle timeout. */
-const WARN_MS = 2 * 60_000;
+/** Warn this long before the idle timeout (less for very short timeouts). */
+export function warnBeforeMs(windowMs: number): number {
+  return Math.min(2 * 60_000, Math.floor(windowMs / 2));
+}
 
 export function Shell({ session, onIdleTimeout }: { session: Omit<Session, 'system'>; onIdleTimeout: () => void }) {
   const [system, setSystem] = useState<SystemInfo | null>(null);
@@ -72,15 +74,16 @@ function SessionTimer() {
   const deadline = useIdleDeadline();
   const now = useNow(15_000);
   if (!deadline) return null;
-  const mins = Math.max(0, Math.ceil((deadline - now) / 60_000));
+  const remaining = deadline - now;
+  const mins = Math.round(remaining / 60_000);
   return (
     <span
-      className={`session-timer${mins <= 5 ? ' session-timer-low' : ''}`}
+      className={`session-timer${remaining <= 5 * 60_000 ? ' session-timer-low' : ''}`}
       data-testid="session-timer"
       title="Time until this session signs out without activity"
     >
       <span className="sr-only">Session idle timeout in </span>
-      {mins} min
+      {mins >= 1 ? `${mins} min` : '< 1 min'}
     </span>
   );
 }
@@ -160,11 +163,14 @@ function IdleWatch({ onTimeout }: { onTimeout: () => void }) {
   const expired = remaining <= 0;
   const { pathname } = useLocation();
 
+  const fired = useRef(false);
   useEffect(() => {
-    if (expired) onTimeout();
+    if (!expired || fired.current) return;
+    fired.current = true;
+    onTimeout();
   }, [expired, onTimeout]);
 
-  const warn = remaining > 0 && remaining <= WARN_MS;
+  const warn = remaining > 0 && remaining <= warnBeforeMs(idleTracker.windowMs);
   return (
     <Modal
       open={warn}
