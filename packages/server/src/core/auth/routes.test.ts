@@ -279,7 +279,7 @@ describe('sessions, lockout, tokens and administration', () => {
     const refused = results.find((r) => r.statusCode === 401)!;
     assert.equal(problemType(refused), PROBLEM_TYPES.mfaInvalid);
     const rows = await ledger(t, "e.action = 'auth.login.failed' AND e.request_id = $1", [refused.headers['x-request-id']]);
-    assert.equal(detailsOf(rows[0]!)['reason'], 'mfa-replayed');
+    assert.equal(detailsOf(rows[0])['reason'], 'mfa-replayed');
   });
 
   it('refuses unknown users like wrong passwords, and ledgers the attempt', async () => {
