@@ -187,9 +187,10 @@ export function ledgerCommand(): Command {
           }
         } else {
           const config = configOf(cmd);
-          const keys = trustedKeys(opts.publicKey, config);
           const checkpointFile = opts.checkpointFile === false ? null : (opts.checkpointFile ?? checkpointFilePath(config.dataDir));
-          report = await withDatabase(config, (db) => verifyDatabase(db, { publicKey: keys, checkpointFile, onProgress: progress.update }));
+          report = await withDatabase(config, (db) =>
+            verifyDatabase(db, { publicKey: trustedKeys(opts.publicKey, config), checkpointFile, onProgress: progress.update }),
+          );
         }
         progress.done();
         printReport(report, opts.json === true);
