@@ -66,7 +66,8 @@ export interface TokenAuthRow extends ApiTokenRow {
 }
 
 /** Why a session ended; shown to the client as the detail of session-expired. */
-export type SessionEndReason = 'logout' | 'idle' | 'expired' | 'password-changed' | 'password-reset' | 'mfa-reset' | 'mfa-enabled' | 'disabled' | 'replaced';
+export type SessionEndReason =
+  'logout' | 'idle' | 'expired' | 'password-changed' | 'password-reset' | 'mfa-reset' | 'mfa-enabled' | 'disabled' | 'locked' | 'replaced';
 
 const ROLES_OF = `COALESCE((SELECT array_agg(ur.role_name ORDER BY ur.role_name) FROM user_roles ur WHERE ur.user_id = u.id), '{}'::text[])`;
 const PERMISSIONS_OF = `COALESCE((SELECT array_agg(DISTINCT p.perm ORDER BY p.perm)

@@ -72,6 +72,7 @@ const SESSION_END_DETAIL: Record<SessionEndReason, string> = {
   'mfa-reset': 'an administrator reset MFA for this account; sign in again',
   'mfa-enabled': 'MFA was enabled in another session; sign in again with a code',
   disabled: 'the account was disabled',
+  locked: 'too many wrong passwords: the account was locked; sign in again when the lock ends',
   replaced: 'a newer sign-in replaced this session; sign in again',
 };
 
@@ -313,7 +314,7 @@ export function createSessionService(deps: AuthDeps): SessionService {
             actor: userActor(userId),
           });
           // Guessing from a stolen session locks the account and ends its sessions.
-          if (locked) await repo.revokeUserSessions(tx, userId, 'disabled', now);
+          if (locked) await repo.revokeUserSessions(tx, userId, 'locked', now);
           return locked;
         });
         throw recorded(until ? authProblems.accountLocked(until, now) : authProblems.wrongCurrentPassword());
