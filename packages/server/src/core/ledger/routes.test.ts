@@ -61,7 +61,7 @@ describe('ledger routes', () => {
     assert.equal(page.body.next, 3);
     const desc = await get<LedgerEntryList>('/api/v1/ledger/entries?order=desc&limit=3&outcome=allowed', auditor);
     assert.equal(desc.status, 200);
-    assert.ok(desc.body.items[0]!.seq > desc.body.items[2]!.seq);
+    assert.ok(desc.body.items[0].seq > desc.body.items[2].seq);
 
     const reads = await actions('ledger.entries.read');
     assert.ok(reads.length >= 4);
@@ -102,7 +102,7 @@ describe('ledger routes', () => {
 
     const reads = await actions('ledger.details.read');
     assert.equal(reads.length, 1);
-    assert.equal(reads[0]!.resource, `ledger:entry/${withDetails.seq}`);
+    assert.equal(reads[0].resource, `ledger:entry/${withDetails.seq}`);
   });
 
   it('serves checkpoints signed by the public key it publishes', async () => {
