@@ -13,6 +13,7 @@ import { MfaEnrolmentScreen, PasswordChangeScreen } from './core/auth/first-logi
 import type { Session } from './core/auth/session.tsx';
 import { Shell } from './core/layout/shell.tsx';
 import { Loading } from './ui/feedback.tsx';
+import { navigate } from './router.tsx';
 
 type View =
   | { kind: 'loading' }
@@ -69,14 +70,16 @@ export function App() {
     }
   }, [adopt, toSignedOut]);
 
+  /** Ends the session. An explicit sign-out returns to /; a timeout keeps the address to come back to. */
   const signOut = useCallback(
-    async (notice: Notice = { tone: 'info', text: 'You have signed out.' }) => {
+    async (notice: Notice = { tone: 'info', text: 'You have signed out.' }, opts: { keepLocation?: boolean } = {}) => {
       try {
         await authApi.logout();
       } catch {
         // The session may already be gone; signing out locally is what matters.
       }
       idleTracker.broadcast({ type: 'signed-out' });
+      if (!opts.keepLocation) navigate('/', { replace: true });
       toSignedOut(notice);
     },
     [toSignedOut],
@@ -186,7 +189,12 @@ export function App() {
           return session ? (
             <Shell
               session={session}
-              onIdleTimeout={() => void signOut({ tone: 'warning', text: `You were signed out after ${idleMinutes(idleTracker.windowMs)} without activity.` })}
+              onIdleTimeout={() =>
+                void signOut(
+                  { tone: 'warning', text: `You were signed out after ${idleMinutes(idleTracker.windowMs)} without activity.` },
+                  { keepLocation: true },
+                )
+              }
             />
           ) : null;
       }

@@ -2,10 +2,10 @@ import type { ReactNode } from 'react';
 import { BrandMark } from '../layout/brand.tsx';
 
 /** The frame of the screens shown before the shell: sign-in and first-login steps. */
-export function AuthLayout({ children, wide, step }: { children: ReactNode; wide?: boolean; step?: string }) {
+export function AuthLayout({ children, wide, medium, step }: { children: ReactNode; wide?: boolean; medium?: boolean; step?: string | undefined }) {
   return (
     <div className="auth-page">
-      <main className={`auth-card${wide ? ' auth-card-wide' : ''}`} aria-labelledby="auth-title">
+      <main className={`auth-card${wide ? ' auth-card-wide' : medium ? ' auth-card-medium' : ''}`} aria-labelledby="auth-title">
         <div className="auth-brand">
           <BrandMark size={36} />
           <div>

@@ -196,7 +196,7 @@ function RecoveryCodesScreen({ codes, onContinue, stepLabel }: { codes: string[]
   }, [text]);
 
   return (
-    <AuthLayout step={stepLabel}>
+    <AuthLayout medium step={stepLabel}>
       <h1 id="auth-title" className="auth-title" data-testid="recovery-codes-screen">
         Save your recovery codes
       </h1>
