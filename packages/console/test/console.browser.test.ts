@@ -369,6 +369,7 @@ describe('console in Chromium against the real server', () => {
     await page.getByTestId('edit-user-submit').click();
     await page.getByTestId('users-notice').getByText('Saved officer.rao.').waitFor();
     await page.getByTestId('user-row-officer.rao').getByText('auditor', { exact: true }).waitFor();
+    await shot('users');
   });
 
   it('roles: built-in roles are read-only; a custom role is created from the catalogue', async () => {
@@ -387,6 +388,7 @@ describe('console in Chromium against the real server', () => {
     await page.getByTestId('role-name').fill('shift-lead');
     await page.getByTestId('role-description').fill('Shift lead: reads the ledger');
     await editor.locator('input[type=checkbox][value="ledger.read"]').check();
+    await shot('role-editor');
     await page.getByTestId('role-save').click();
     await page.getByTestId('role-row-shift-lead').waitFor();
     assert.match(await page.getByTestId('role-row-shift-lead').innerText(), /ledger\.read/);
