@@ -28,7 +28,7 @@ import { createInterface } from 'node:readline';
 import { LEDGER_FORMAT_VERSION, parseCheckpointBody, type Checkpoint, type LedgerEntry, type LedgerEntryFields } from '@kotwal/contracts';
 import type { Database } from '#core/db/index.ts';
 import { parseCheckpointJson, readCheckpointFile } from './checkpoint-file.ts';
-import { ENTRY_COLUMNS, entryOfRow, fieldsOfRow, isEntryShape, type EntryRow } from './entries.ts';
+import { ENTRY_COLUMNS, ENTRY_JSON_FIELDS, entryOfRow, entryRowOfArray, fieldsOfRow, isEntryShape, type EntryRow } from './entries.ts';
 import { CompactRange, entryLeafHash, sha256HexOf } from './merkle.ts';
 import { parsePublicKey, verifyBody, type LedgerPublicKey } from './signing-key.ts';
 import { allCheckpointRows, checkpointOfRow, readState } from './store.ts';
@@ -428,27 +428,52 @@ export async function verifyDatabase(db: Database, opts: VerifyOptions = {}): Pr
   v.begin();
   const total = state.treeSize;
   const pageSize = opts.pageSize ?? 10_000;
-  await db.stream<VerifyRow>(
-    `SELECT e.seq, (extract(epoch FROM e.at) * 1000000)::int8 AS at_us, e.actor_type, e.actor_id, e.action, e.resource, e.purpose,
-            e.case_ref, e.outcome, e.request_id, e.details_hash, e.leaf_hash, d.seq IS NOT NULL AS has_details, d.details
-       FROM ledger_entries e LEFT JOIN ledger_details d ON d.seq = e.seq
-      ORDER BY e.seq`,
-    [],
-    pageSize,
-    (rows) => {
-      for (const r of rows) {
-        const details: DetailsState = !r.has_details
-          ? r.details_hash === null
-            ? { kind: 'none' }
-            : { kind: 'missing' }
-          : r.details === null
-            ? { kind: 'erased' }
-            : { kind: 'present', text: r.details };
-        v.entry(fieldsOfRow(r), r.leaf_hash, details);
-      }
-      opts.onProgress?.(v.progress(Math.max(total, v.done)));
-    },
-  );
+  // Pages are checked one step behind the fetch: while the database
+  // produces page k + 1, page k is hashed (setImmediate runs after the
+  // stream has sent its next FETCH).
+  const check = (rows: VerifyRow[]): void => {
+    for (const r of rows) {
+      const details: DetailsState = !r.has_details
+        ? r.details_hash === null
+          ? { kind: 'none' }
+          : { kind: 'missing' }
+        : r.details === null
+          ? { kind: 'erased' }
+          : { kind: 'present', text: r.details };
+      v.entry(fieldsOfRow(r), r.leaf_hash, details);
+    }
+    opts.onProgress?.(v.progress(Math.max(total, v.done)));
+  };
+  let behind: Promise<void> = Promise.resolve();
+  const pglite = db.kind === 'pglite';
+  const from = 'FROM ledger_entries e LEFT JOIN ledger_details d ON d.seq = e.seq ORDER BY e.seq';
+  const sql = pglite
+    ? `SELECT json_build_array(${ENTRY_JSON_FIELDS}, d.seq IS NOT NULL, d.details)::text AS r ${from}`
+    : `SELECT e.seq, (extract(epoch FROM e.at) * 1000000)::int8 AS at_us, e.actor_type, e.actor_id, e.action, e.resource, e.purpose,
+              e.case_ref, e.outcome, e.request_id, e.details_hash, e.leaf_hash, d.seq IS NOT NULL AS has_details, d.details ${from}`;
+  const rowsOf = (page: unknown[]): VerifyRow[] =>
+    pglite
+      ? page.map((p) => {
+          const a = JSON.parse((p as { r: string }).r) as unknown[];
+          return { ...entryRowOfArray(a), has_details: a[12] as boolean, details: a[13] as string | null };
+        })
+      : (page as VerifyRow[]);
+  await db.stream<unknown>(sql, [], pageSize, async (page) => {
+    await behind; // at most one page waiting
+    behind = new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          check(rowsOf(page));
+          resolve();
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
+    // A failure surfaces on the next page or after the stream.
+    behind.catch(() => undefined);
+  });
+  await behind;
   // Details records whose entry is gone entirely.
   const orphans = await db.query<{ seq: number }>(
     'SELECT d.seq FROM ledger_details d LEFT JOIN ledger_entries e ON e.seq = d.seq WHERE e.seq IS NULL AND d.details IS NOT NULL ORDER BY d.seq LIMIT 10',
@@ -567,7 +592,12 @@ export async function exportBundle(db: Database, outDir: string, opts: ExportBun
       rate: elapsedMs > 0 ? Math.round((count * 1000) / elapsedMs) : 0,
     };
   };
-  await db.stream<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries ORDER BY seq`, [], opts.pageSize ?? 10_000, async (rows) => {
+  const pglite = db.kind === 'pglite';
+  const sql = pglite
+    ? `SELECT json_build_array(${ENTRY_JSON_FIELDS})::text AS r FROM ledger_entries e ORDER BY e.seq`
+    : `SELECT ${ENTRY_COLUMNS} FROM ledger_entries ORDER BY seq`;
+  await db.stream<unknown>(sql, [], opts.pageSize ?? 10_000, async (page) => {
+    const rows = pglite ? page.map((p) => entryRowOfArray(JSON.parse((p as { r: string }).r) as unknown[])) : (page as EntryRow[]);
     let chunk = '';
     for (const r of rows) chunk += `${JSON.stringify(entryOfRow(r))}\n`;
     count += rows.length;
