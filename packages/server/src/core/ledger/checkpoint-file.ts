@@ -4,7 +4,8 @@
  * Someone who truncates the ledger tables and their checkpoints still leaves
  * this file behind, and verification compares it with the entries.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Checkpoint } from '@kotwal/contracts';
 
@@ -54,23 +55,23 @@ export function readCheckpointFile(file: string): Checkpoint | null {
  * a larger tree: the file only moves forward, so it keeps the evidence when
  * the database has been truncated.
  */
-export function writeCheckpointFile(file: string, cp: Checkpoint): boolean {
+export async function writeCheckpointFile(file: string, cp: Checkpoint): Promise<boolean> {
   let current: Checkpoint | null;
   try {
-    current = readCheckpointFile(file);
+    current = parseCheckpointJson(await readFile(file, 'utf8'), file);
   } catch {
-    current = null; // unreadable: replace it
+    current = null; // missing or unreadable: replace it
   }
   if (current && current.treeSize > cp.treeSize) return false;
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'w', 0o644);
   try {
-    writeSync(fd, `${JSON.stringify(cp, null, 2)}\n`);
-    fsyncSync(fd);
+    await fh.writeFile(`${JSON.stringify(cp, null, 2)}\n`);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
-  renameSync(tmp, file);
+  await rename(tmp, file);
   return true;
 }

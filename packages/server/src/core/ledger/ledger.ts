@@ -153,6 +153,8 @@ export class Ledger implements LedgerWriter {
   private ticking: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private readonly listeners = new Set<(cp: Checkpoint) => void>();
+  private fileNext: Checkpoint | null = null;
+  private fileWriter: Promise<void> | null = null;
 
   private constructor(opts: LedgerOpenOptions, key: SigningKey) {
     this.db = opts.db;
@@ -193,6 +195,7 @@ export class Ledger implements LedgerWriter {
     } else if (!file || file.treeSize < latest.tree_size) {
       this.writeFile(checkpointOfRow(latest));
     }
+    await this.fileWriter;
     if (background) {
       this.timer = setInterval(() => this.onTimer(), Math.max(10, pollIntervalMs));
       this.timer.unref();
@@ -235,6 +238,7 @@ export class Ledger implements LedgerWriter {
       await this.loop;
     }
     if (this.lastFailure && this.lastFailure.gen >= target) throw this.lastFailure.error;
+    await this.fileWriter;
   }
 
   /** Calls fn after every checkpoint this process signs (e.g. to emit core.ledger.checkpoint-signed). */
@@ -259,6 +263,7 @@ export class Ledger implements LedgerWriter {
     );
     if (r.range) this.adopt(r.range);
     if (r.signed) this.published(r.checkpoint);
+    await this.fileWriter;
     return r.checkpoint;
   }
 
@@ -306,6 +311,7 @@ export class Ledger implements LedgerWriter {
       } catch (err) {
         this.logger.error({ err }, 'the ledger could not sequence or sign everything while closing');
       }
+      await this.fileWriter;
     })();
     return this.closing;
   }
@@ -442,12 +448,27 @@ export class Ledger implements LedgerWriter {
     }
   }
 
+  /**
+   * Copies a checkpoint to the data dir's file without blocking the event
+   * loop: one writer at a time, and only the newest waiting checkpoint is
+   * written (the file only moves forward anyway).
+   */
   private writeFile(cp: Checkpoint): void {
-    try {
-      writeCheckpointFile(this.checkpointFile, cp);
-    } catch (err) {
-      this.logger.error({ err, path: this.checkpointFile }, 'could not write the ledger checkpoint file');
-    }
+    if (!this.fileNext || cp.treeSize >= this.fileNext.treeSize) this.fileNext = cp;
+    if (this.fileWriter) return;
+    this.fileWriter = (async () => {
+      while (this.fileNext) {
+        const next = this.fileNext;
+        this.fileNext = null;
+        try {
+          await writeCheckpointFile(this.checkpointFile, next);
+        } catch (err) {
+          this.logger.error({ err, path: this.checkpointFile }, 'could not write the ledger checkpoint file');
+        }
+      }
+    })().finally(() => {
+      this.fileWriter = null;
+    });
   }
 
   private async retrying<T>(fn: () => Promise<T>): Promise<T> {

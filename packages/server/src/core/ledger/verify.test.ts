@@ -15,6 +15,7 @@ import { exportBundle, verifyBundle, verifyDatabase, type VerifyProgress, type V
 async function sealed(): Promise<LedgerFixture> {
   const f = await ledgerFixture({ env: { KOTWAL_CHECKPOINT_EVERY: '50', KOTWAL_CHECKPOINT_SECONDS: '3600' }, ledger: { background: false } });
   for (let b = 0; b < 6; b++) await appendMany(f.ledger, 50, b * 50);
+  await f.ledger.flush(); // and the checkpoint file written
   const sizes = (await f.ledger.listCheckpoints({ limit: 100 })).map((c) => c.treeSize);
   assert.deepEqual(sizes, [300, 250, 200, 150, 100, 50, 0]);
   await disableGuards(f.db);
@@ -67,6 +68,16 @@ describe('verify: database', () => {
       assert.equal(r.problems[0].kind, 'leaf-mismatch');
       assert.equal(r.problems[0].seq, 123);
       assert.equal(r.problems.filter((p) => p.kind === 'leaf-mismatch').length, 1);
+    }));
+
+  it('many findings: the first hundred are listed, the rest counted', () =>
+    withSealed(async (f) => {
+      await f.db.query("UPDATE ledger_entries SET actor_id = actor_id || '!' WHERE seq >= 5");
+      const r = await verify(f);
+      assert.equal(r.ok, false);
+      assert.equal(r.firstFailingSeq, 5);
+      assert.equal(r.problems.length, 100);
+      assert.equal(r.problemsOmitted, 196, '295 changed entries and the root mismatch they explain');
     }));
 
   it('a sub-millisecond change of the time is a changed column too', () =>

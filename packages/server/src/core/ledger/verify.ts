@@ -151,7 +151,11 @@ class Verifier {
   private rootMismatchSeen = false;
   /** The tree positions no longer line up (a gap or duplicate): later roots cannot be compared. */
   private misaligned = false;
-  private entryProblemSeqs: number[] = [];
+  /** Lowest and highest seq of the entry-level findings so far. */
+  private minEntryProblem: number | null = null;
+  private maxEntryProblem: number | null = null;
+  /** The first root mismatch's range start, unless an entry-level finding inside the range explains it. */
+  private unexplainedMismatch: number | null = null;
   private readonly detailsCount = { present: 0, erased: 0, missing: 0 };
   private readonly trusted: Map<string, LedgerPublicKey>;
 
@@ -169,7 +173,10 @@ class Verifier {
   }
 
   private report(p: VerifyProblem, entryLevel: boolean): void {
-    if (entryLevel && p.seq !== null) this.entryProblemSeqs.push(p.seq);
+    if (entryLevel && p.seq !== null) {
+      this.minEntryProblem = this.minEntryProblem === null ? p.seq : Math.min(this.minEntryProblem, p.seq);
+      this.maxEntryProblem = this.maxEntryProblem === null ? p.seq : Math.max(this.maxEntryProblem, p.seq);
+    }
     if (this.problems.length < this.maxProblems) this.problems.push(p);
     else this.omitted++;
   }
@@ -255,6 +262,8 @@ class Verifier {
       this.rootMismatchSeen = true;
       const from = this.lastGood;
       const to = a.treeSize - 1;
+      // Entries are checked in order, so every entry-level finding so far lies below a.treeSize.
+      if (this.maxEntryProblem === null || this.maxEntryProblem < from) this.unexplainedMismatch = from;
       this.report(
         {
           kind: 'root-mismatch',
@@ -369,12 +378,8 @@ class Verifier {
     }
     // The first failing seq: the lowest entry-level finding; a root mismatch
     // counts only when no entry-level finding inside its range explains it.
-    let first: number | null = this.entryProblemSeqs.length ? Math.min(...this.entryProblemSeqs) : null;
-    const mismatch = this.problems.find((p) => p.kind === 'root-mismatch');
-    if (mismatch && mismatch.seq !== null) {
-      const explained = this.entryProblemSeqs.some((s) => s >= mismatch.seq! && s <= (mismatch.endSeq ?? s));
-      if (!explained) first = first === null ? mismatch.seq : Math.min(first, mismatch.seq);
-    }
+    let first = this.minEntryProblem;
+    if (this.unexplainedMismatch !== null) first = first === null ? this.unexplainedMismatch : Math.min(first, this.unexplainedMismatch);
     const valid = this.anchors.filter((a) => a.treeSize <= this.next);
     const latest = valid.length ? valid[valid.length - 1] : null;
     return {
