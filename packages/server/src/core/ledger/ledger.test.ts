@@ -165,12 +165,32 @@ describe('ledger: writing', () => {
     }
   });
 
-  it('signs a checkpoint every N entries', async () => {
-    const f = await ledgerFixture({ env: { KOTWAL_CHECKPOINT_EVERY: '10', KOTWAL_CHECKPOINT_SECONDS: '3600' }, ledger: { background: false } });
+  it('signs a checkpoint every N entries, emitting core.ledger.checkpoint-signed in the same transaction', async () => {
+    const emitted: { name: string; payload: unknown; inTx: boolean }[] = [];
+    let kicks = 0;
+    const events = {
+      emit: async (tx: Queryable, name: string, payload: unknown) => {
+        const r = await tx.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_checkpoints');
+        emitted.push({ name, payload, inTx: r.rows[0].n > 0 });
+      },
+      kick: () => {
+        kicks++;
+      },
+    };
+    const f = await ledgerFixture({ env: { KOTWAL_CHECKPOINT_EVERY: '10', KOTWAL_CHECKPOINT_SECONDS: '3600' }, ledger: { background: false, events } });
     try {
       for (let i = 0; i < 25; i++) await f.ledger.append(sampleEntry(i));
-      const sizes = (await f.ledger.listCheckpoints()).map((c) => c.treeSize);
-      assert.deepEqual(sizes, [20, 10, 0]);
+      const cps = await f.ledger.listCheckpoints();
+      assert.deepEqual(
+        cps.map((c) => c.treeSize),
+        [20, 10, 0],
+      );
+      assert.deepEqual(
+        emitted.map((e) => e.payload),
+        [...cps].reverse().map((c) => ({ treeSize: c.treeSize, rootHash: c.rootHash })),
+      );
+      assert.ok(emitted.every((e) => e.name === 'core.ledger.checkpoint-signed' && e.inTx));
+      assert.equal(kicks, 3);
       await f.ledger.close();
       assert.equal((await f.ledger.latestCheckpoint()).treeSize, 25, 'close signs a final checkpoint');
       await assert.rejects(f.ledger.append(sampleEntry(99)), LedgerClosedError);

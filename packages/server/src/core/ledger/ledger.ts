@@ -31,7 +31,7 @@ import {
   type LedgerEntryList,
 } from '@kotwal/contracts';
 import type { KotwalConfig } from '#core/config/index.ts';
-import type { LedgerAppend, LedgerWriter } from '#core/context.ts';
+import type { EventBus, LedgerAppend, LedgerWriter } from '#core/context.ts';
 import type { Database, Queryable } from '#core/db/index.ts';
 import { checkpointFilePath, readCheckpointFile, writeCheckpointFile } from './checkpoint-file.ts';
 import { entryOfRow, prepareEntry, sealedFields, type PreparedEntry } from './entries.ts';
@@ -70,6 +70,11 @@ export interface LedgerOpenOptions {
   background?: boolean;
   /** Clock, for tests. */
   now?: () => Date;
+  /**
+   * When given, each checkpoint emits core.ledger.checkpoint-signed in the
+   * transaction that records it (the outbox row commits with the checkpoint).
+   */
+  events?: Pick<EventBus, 'emit' | 'kick'>;
 }
 
 /** A read the caller got wrong: status 400 or 404, naming the offending parameter. */
@@ -140,6 +145,7 @@ export class Ledger implements LedgerWriter {
   private readonly key: SigningKey;
   private readonly maxBatch: number;
   private readonly now: () => Date;
+  private readonly events: Pick<EventBus, 'emit' | 'kick'> | null;
 
   private pending: Pending[] = [];
   /** Bumped by every request for a pass; a pass started at generation g covers all requests up to g. */
@@ -165,6 +171,7 @@ export class Ledger implements LedgerWriter {
     this.checkpointFile = checkpointFilePath(opts.config.dataDir);
     this.maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 5000));
     this.now = opts.now ?? (() => new Date());
+    this.events = opts.events ?? null;
   }
 
   /** Loads (or creates) the signing key, checks the stored state and starts the background timer. */
@@ -415,6 +422,7 @@ export class Ledger implements LedgerWriter {
       publicKey: this.key.publicKey.base64,
     });
     await writeState(tx, range.size, { size: range.size, at: timestamp });
+    await this.events?.emit(tx, 'core.ledger.checkpoint-signed', { treeSize: range.size, rootHash });
     return {
       origin: this.origin,
       treeSize: range.size,
@@ -438,6 +446,7 @@ export class Ledger implements LedgerWriter {
   }
 
   private published(cp: Checkpoint): void {
+    this.events?.kick();
     this.writeFile(cp);
     for (const fn of this.listeners) {
       try {
