@@ -143,6 +143,8 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // Only behind TLS: on a plain-HTTP LAN address it would send the console's assets to https.
+        upgradeInsecureRequests: config.cookieSecure ? [] : null,
       },
     },
     strictTransportSecurity: config.cookieSecure,
