@@ -40,11 +40,11 @@ for (const engine of engines()) {
   for (let i = 0; i < ROUNDS; i++) {
     bareRuns.push(await load(`${bareUrl}/bare`));
     await t.ledger.flush();
-    ledgerBefore = (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_entries')).rows[0]!.n;
+    ledgerBefore = (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_entries')).rows[0].n;
     const r = await load(`${base}${route}`, { authorization: `Bearer ${token}` });
     audited.push(r);
     await t.ledger.flush();
-    ledgerAfter = (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_entries')).rows[0]!.n;
+    ledgerAfter = (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_entries')).rows[0].n;
     requestsAudited = Math.round(r.rps * DURATION);
   }
   const bRps = median(bareRuns.map((r) => r.rps));
@@ -53,11 +53,25 @@ for (const engine of engines()) {
   console.log(
     table([
       ['route', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx'],
-      ['bare Fastify GET /bare', fmt(bRps), fmt(median(bareRuns.map((r) => r.p50)), 1), fmt(median(bareRuns.map((r) => r.p99)), 1), String(bareRuns.reduce((s, r) => s + r.non2xx, 0))],
-      [`audited GET ${route}`, fmt(aRps), fmt(median(audited.map((r) => r.p50)), 1), fmt(median(audited.map((r) => r.p99)), 1), String(audited.reduce((s, r) => s + r.non2xx, 0))],
+      [
+        'bare Fastify GET /bare',
+        fmt(bRps),
+        fmt(median(bareRuns.map((r) => r.p50)), 1),
+        fmt(median(bareRuns.map((r) => r.p99)), 1),
+        String(bareRuns.reduce((s, r) => s + r.non2xx, 0)),
+      ],
+      [
+        `audited GET ${route}`,
+        fmt(aRps),
+        fmt(median(audited.map((r) => r.p50)), 1),
+        fmt(median(audited.map((r) => r.p99)), 1),
+        String(audited.reduce((s, r) => s + r.non2xx, 0)),
+      ],
     ]),
   );
-  console.log(`ratio audited/bare: ${fmt(aRps / bRps, 3)}; ledger entries written in the last round: ${fmt(ledgerAfter - ledgerBefore)} for ~${fmt(requestsAudited)} requests`);
+  console.log(
+    `ratio audited/bare: ${fmt(aRps / bRps, 3)}; ledger entries written in the last round: ${fmt(ledgerAfter - ledgerBefore)} for ~${fmt(requestsAudited)} requests`,
+  );
   await bare.close();
   await t.close();
 }

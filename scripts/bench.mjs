@@ -17,7 +17,11 @@ const files = readdirSync(path.join(root, 'bench'))
   .sort();
 
 let pgUrl = process.env.KOTWAL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const probe = spawnSync(process.execPath, ['-e', `const pg=require('pg');const c=new pg.Client(${JSON.stringify(pgUrl)});c.connect().then(()=>c.end()).then(()=>process.exit(0),()=>process.exit(1))`], { cwd: root });
+const probe = spawnSync(
+  process.execPath,
+  ['-e', `const pg=require('pg');const c=new pg.Client(${JSON.stringify(pgUrl)});c.connect().then(()=>c.end()).then(()=>process.exit(0),()=>process.exit(1))`],
+  { cwd: root },
+);
 if (probe.status !== 0) {
   console.log(`PostgreSQL at ${pgUrl} does not answer: PostgreSQL figures are skipped`);
   pgUrl = null;

@@ -121,19 +121,19 @@ export function rootFromLeaves(leaves: readonly Uint8Array[]): Uint8Array {
   while (level.length > 1) {
     const next: Uint8Array[] = [];
     for (let i = 0; i < level.length; i += 2) {
-      const l = level[i]!;
+      const l = level[i];
       const r = level[i + 1];
       next.push(r ? nodeHash(l, r) : l);
     }
     level = next;
   }
-  return level[0]!;
+  return level[0];
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
   return d === 0;
 }
 
@@ -179,8 +179,8 @@ export function verifyConsistency(firstSize: number, secondSize: number, firstRo
     fn = half(fn);
     sn = half(sn);
   }
-  let fr = path[0]!;
-  let sr = path[0]!;
+  let fr = path[0];
+  let sr = path[0];
   for (const c of path.slice(1)) {
     if (sn === 0) return false;
     if (isOdd(fn) || fn === sn) {

@@ -94,9 +94,10 @@ export async function openCore(opts: {
   const closers: (() => Promise<void>)[] = [];
   try {
     await migrate(db, migrationSets(opts.modules ?? installedModules), opts.onProgress ?? ((m) => logger.info(m)));
-    const ledger = await Ledger.open({ db, config, logger });
-    closers.push(() => ledger.close());
     const events = new OutboxEventBus({ db, logger });
+    // Checkpoints emit core.ledger.checkpoint-signed in their own transaction.
+    const ledger = await Ledger.open({ db, config, logger, events });
+    closers.push(() => ledger.close());
     const ctx: CoreContext = {
       config,
       db,

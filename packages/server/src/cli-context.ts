@@ -18,7 +18,7 @@ export function setCliConfigFile(file: string | undefined): void {
 
 export function cliLogger(): Logger {
   const level = process.env['LOG_LEVEL'] ? loadConfig(process.env, configFile ? { configFile } : {}).logLevel : 'warn';
-  return createLogger(level, process.stderr as never);
+  return createLogger(level, process.stderr);
 }
 
 export async function withCliContext<T>(fn: (ctx: CoreContext) => Promise<T>): Promise<T> {

@@ -21,7 +21,7 @@ function sessionCookie(setCookie: string | string[] | undefined): string {
   const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
   const c = list.find((x) => x.startsWith('kotwal_session='));
   if (!c) throw new Error(`no session cookie in ${JSON.stringify(list)}`);
-  return c.split(';')[0]!;
+  return c.split(';')[0];
 }
 
 export function totpFor(secret: string, offsetSteps = 0): string {

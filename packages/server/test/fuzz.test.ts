@@ -44,12 +44,18 @@ function bodyFor(op: Operation): fc.Arbitrary<{ raw: Buffer | string; type: stri
   const props = Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {});
   const shaped = fc
     .record(Object.fromEntries(props.map((p) => [p, anyValue])) as Record<string, fc.Arbitrary<unknown>>, { requiredKeys: [] })
-    .chain((o) => fc.record({ extra: fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 10 }), anyValue)) }).map(({ extra }) => (extra ? { ...o, [extra[0]]: extra[1] } : o)));
+    .chain((o) =>
+      fc
+        .record({ extra: fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 10 }), anyValue)) })
+        .map(({ extra }) => (extra ? { ...o, [extra[0]]: extra[1] } : o)),
+    );
   return fc.oneof(
     shaped.map((o) => ({ raw: JSON.stringify(o), type: 'application/json' })),
     fc.jsonValue().map((v) => ({ raw: JSON.stringify(v), type: 'application/json' })),
     fc.string().map((s) => ({ raw: s, type: 'application/json' })),
-    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({ raw: Buffer.concat([Buffer.from('{"a":"'), Buffer.from(b), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), type: 'application/json' })),
+    fc
+      .uint8Array({ minLength: 1, maxLength: 64 })
+      .map((b) => ({ raw: Buffer.concat([Buffer.from('{"a":"'), Buffer.from(b), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), type: 'application/json' })),
     fc.constant({ raw: '{"__proto__": {"admin": true}}', type: 'application/json' }),
     fc.constant({ raw: 'x'.repeat(2 * 1024 * 1024), type: 'application/json' }),
     fc.string().map((s) => ({ raw: s, type: 'text/plain' })),
@@ -60,13 +66,24 @@ function bodyFor(op: Operation): fc.Arbitrary<{ raw: Buffer | string; type: stri
 function queryFor(op: Operation): fc.Arbitrary<string> {
   const names = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
   return fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...(names.length ? names : ['q'])), fc.string({ maxLength: 8 })), fc.oneof(nasty, fc.string(), fc.integer().map(String))), {
-      maxLength: 5,
-    })
+    .array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom(...(names.length ? names : ['q'])), fc.string({ maxLength: 8 })),
+        fc.oneof(nasty, fc.string(), fc.integer().map(String)),
+      ),
+      {
+        maxLength: 5,
+      },
+    )
     .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
 }
 
-const pathValue = fc.oneof(nasty.map((s) => s.slice(0, 300)), fc.string({ minLength: 1, maxLength: 40 }), fc.integer().map(String), fc.uuid());
+const pathValue = fc.oneof(
+  nasty.map((s) => s.slice(0, 300)),
+  fc.string({ minLength: 1, maxLength: 40 }),
+  fc.integer().map(String),
+  fc.uuid(),
+);
 
 describe('fuzz every route in the OpenAPI document', () => {
   let t: TestApp;
@@ -97,7 +114,7 @@ describe('fuzz every route in the OpenAPI document', () => {
             fc.constantFrom<'none' | 'session' | 'token' | 'forged'>('none', 'session', 'token', 'forged'),
             async (params, query, body, auth) => {
               let i = 0;
-              const url = p.replace(/\{[^}]+\}/g, () => encodeURIComponent(params[i++ % params.length]!)) + (query ? `?${query}` : '');
+              const url = p.replace(/\{[^}]+\}/g, () => encodeURIComponent(params[i++ % params.length])) + (query ? `?${query}` : '');
               const headers: Record<string, string> = {};
               if (auth === 'session') Object.assign(headers, authHeaders(admin));
               if (auth === 'token') headers['authorization'] = `Bearer ${token}`;
@@ -109,7 +126,11 @@ describe('fuzz every route in the OpenAPI document', () => {
               statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
               assert.ok(res.statusCode < 500, `${method.toUpperCase()} ${url.slice(0, 200)} (${auth}) answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
               if (res.statusCode >= 400) {
-                assert.match(String(res.headers['content-type']), /application\/problem\+json/, `${method.toUpperCase()} ${p} ${res.statusCode} is not problem+json`);
+                assert.match(
+                  String(res.headers['content-type']),
+                  /application\/problem\+json/,
+                  `${method.toUpperCase()} ${p} ${res.statusCode} is not problem+json`,
+                );
                 const pb = res.json<{ type?: string; status?: number }>();
                 assert.equal(pb.status, res.statusCode);
                 assert.ok(pb.type?.startsWith('https://kotwal.dev/problems/'));

@@ -29,7 +29,7 @@ describe('logging', () => {
       const all = lines.join('\n');
       assert.ok(lines.length > 10, 'expected request logs');
       for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), `not JSON: ${l}`);
-      const cookieValue = admin.cookie.split('=')[1]!;
+      const cookieValue = admin.cookie.split('=')[1];
       for (const [what, value] of [
         ['one-time password', t.adminPassword],
         ['password', admin.password],
@@ -42,7 +42,10 @@ describe('logging', () => {
       ] as const) {
         assert.ok(!all.includes(value), `the logs contain the ${what}`);
       }
-      assert.ok(lines.some((l) => l.includes('"route":"/api/v1/ledger/entries"')), 'requests are logged by route pattern');
+      assert.ok(
+        lines.some((l) => l.includes('"route":"/api/v1/ledger/entries"')),
+        'requests are logged by route pattern',
+      );
     } finally {
       await t.close();
     }

@@ -65,8 +65,10 @@ describe('route permissions', () => {
       // Public by design: liveness, readiness, the API description and signing in.
       assert.deepEqual(publicOps.sort(), ['GET /api/openapi.json', 'GET /healthz', 'GET /readyz', 'POST /api/v1/auth/login']);
       await t.ledger.flush();
-      const r = await t.ctx.db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM ledger_entries WHERE action = 'auth.request.unauthenticated' AND outcome = 'denied'");
-      assert.ok(r.rows[0]!.n >= checked, `expected ${checked} ledgered denials, found ${r.rows[0]!.n}`);
+      const r = await t.ctx.db.query<{ n: number }>(
+        "SELECT count(*)::int8 AS n FROM ledger_entries WHERE action = 'auth.request.unauthenticated' AND outcome = 'denied'",
+      );
+      assert.ok(r.rows[0].n >= checked, `expected ${checked} ledgered denials, found ${r.rows[0].n}`);
     });
 
     it('answers unknown routes with a problem+json 404', async () => {

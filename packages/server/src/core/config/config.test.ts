@@ -20,7 +20,13 @@ describe('configuration', () => {
   });
 
   it('reads the environment', () => {
-    const c = loadConfig({ PORT: '9090', KOTWAL_DATA_DIR: '/var/lib/kotwal', DATABASE_URL: 'postgres://u@db/kotwal', NATS_URL: 'nats://n:4222', LOG_LEVEL: 'debug' });
+    const c = loadConfig({
+      PORT: '9090',
+      KOTWAL_DATA_DIR: '/var/lib/kotwal',
+      DATABASE_URL: 'postgres://u@db/kotwal',
+      NATS_URL: 'nats://n:4222',
+      LOG_LEVEL: 'debug',
+    });
     assert.equal(c.port, 9090);
     assert.equal(c.dataDir, '/var/lib/kotwal');
     assert.equal(c.databaseUrl, 'postgres://u@db/kotwal');

@@ -89,7 +89,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       if (oid === INT8) return (v: string) => Number(v);
       return pg.types.getTypeParser(oid, format);
     },
-  } as pg.CustomTypesConfig;
+  };
   const pool = new pg.Pool({ connectionString: url, max, types, application_name: 'kotwal' });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);

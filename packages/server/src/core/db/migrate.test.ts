@@ -27,10 +27,13 @@ describe('migrations', () => {
     const again = await migrate(t.db, [{ scope: 'test', dir }]);
     assert.equal(again.length, 0);
     const r = await t.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM things');
-    assert.equal(r.rows[0]!.n, 2);
+    assert.equal(r.rows[0].n, 2);
 
     writeFileSync(path.join(dir, '0002_seed.sql'), 'INSERT INTO things VALUES (3);');
-    await assert.rejects(migrate(t.db, [{ scope: 'test', dir }]), (err: unknown) => err instanceof MigrationError && /changed after it was applied/.test(err.message));
+    await assert.rejects(
+      migrate(t.db, [{ scope: 'test', dir }]),
+      (err: unknown) => err instanceof MigrationError && /changed after it was applied/.test(err.message),
+    );
   });
 
   it('rolls back a failing migration completely', async () => {
@@ -40,7 +43,7 @@ describe('migrations', () => {
     writeFileSync(path.join(bad, '0002_broken.sql'), 'CREATE TABLE half (id int); SELECT * FROM no_such_table;');
     await assert.rejects(migrate(t.db, [{ scope: 'bad', dir: bad }]));
     const r = await t.db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM kotwal_migrations WHERE scope = 'bad'");
-    assert.equal(r.rows[0]!.n, 0);
+    assert.equal(r.rows[0].n, 0);
     const tables = await t.db.query("SELECT 1 FROM information_schema.tables WHERE table_name IN ('ok_table', 'half')");
     assert.equal(tables.rows.length, 0);
   });

@@ -38,7 +38,7 @@ export function readMigrations(set: MigrationSet): MigrationFile[] {
     return {
       scope: set.scope,
       version: Number(m[1]),
-      name: m[2]!,
+      name: m[2],
       sql,
       checksum: createHash('sha256').update(sql).digest('hex'),
     };

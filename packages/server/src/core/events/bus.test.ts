@@ -47,8 +47,8 @@ function suite(name: string, makeTransport: (bus: OutboxEventBus) => Promise<Eve
         });
         bus.kick();
         await waitFor(() => seen.length === 1);
-        assert.equal(seen[0]!.payload.userId, 'u1');
-        assert.equal(seen[0]!.requestId, 'r1');
+        assert.equal(seen[0].payload.userId, 'u1');
+        assert.equal(seen[0].requestId, 'r1');
 
         // Rolled back: never delivered.
         await assert.rejects(

@@ -15,7 +15,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { PROBLEM_TYPES, isPermission, type Permission } from '@kotwal/contracts';
+import { PROBLEM_TYPES, isPermission } from '@kotwal/contracts';
 import type { CoreContext, Principal } from '../context.ts';
 import { HttpProblem, type FieldError } from './problem.ts';
 import type { KotwalFastify } from './types.ts';
@@ -265,7 +265,7 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
             );
       return denied(request, reply, p, 'auth.request.obligation-pending');
     }
-    if (!principal.permissions.has(permission as Permission)) {
+    if (!principal.permissions.has(permission)) {
       return denied(
         request,
         reply,

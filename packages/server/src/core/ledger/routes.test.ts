@@ -15,7 +15,7 @@ import {
 } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from '#test/app.ts';
 import { adminSession, authHeaders, userSession, type Session } from '#test/auth-helpers.ts';
-import type { CheckpointList, LedgerDetails, LedgerPublicKey } from './schemas.ts';
+import type { CheckpointList, LedgerDetails, LedgerPublicKey } from '@kotwal/contracts';
 import { verifyDatabase } from './verify.ts';
 
 describe('ledger routes', () => {

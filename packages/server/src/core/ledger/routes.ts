@@ -21,7 +21,7 @@ import type { CoreContext } from '#core/context.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
 import type { KotwalFastify } from '#core/http/types.ts';
 import { LedgerQueryError, type Ledger } from './ledger.ts';
-import { CheckpointList, CheckpointListQuery, CheckpointSizeParams, LedgerDetails, LedgerPublicKey, LedgerSeqParams } from './schemas.ts';
+import { CheckpointList, CheckpointListQuery, CheckpointSizeParams, LedgerDetails, LedgerPublicKey, LedgerSeqParams } from '@kotwal/contracts';
 
 type Security = { [scheme: string]: string[] }[];
 const SECURITY: Security = [{ session: [] }, { bearer: [] }];

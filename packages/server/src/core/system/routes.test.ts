@@ -68,7 +68,12 @@ describe('system routes', () => {
   });
 
   it('refuses malformed bodies, bad media types and oversized bodies with problem+json', async () => {
-    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username": "admin",' });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username": "admin",',
+    });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json<{ type: string }>().type, PROBLEM_TYPES.malformedBody);
     const utf = await t.app.inject({
@@ -81,7 +86,12 @@ describe('system routes', () => {
     assert.match(utf.json<{ detail: string }>().detail, /UTF-8/);
     const media = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'text/xml' }, payload: '<a/>' });
     assert.equal(media.statusCode, 415);
-    const big = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'x'.repeat(2_000_000) }) });
+    const big = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ username: 'x'.repeat(2_000_000) }),
+    });
     assert.equal(big.statusCode, 413);
     const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'x', isAdmin: true } });
     assert.equal(unknown.statusCode, 400);
@@ -89,8 +99,13 @@ describe('system routes', () => {
     assert.deepEqual(body.errors, [{ field: '/isAdmin', message: 'unknown field' }]);
     const wrongType = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 42, password: 'x' } });
     assert.equal(wrongType.statusCode, 400);
-    assert.equal(wrongType.json<{ errors: { field: string }[] }>().errors[0]!.field, '/username');
-    const proto = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1},"username":"a","password":"b"}' });
+    assert.equal(wrongType.json<{ errors: { field: string }[] }>().errors[0].field, '/username');
+    const proto = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"__proto__":{"x":1},"username":"a","password":"b"}',
+    });
     assert.equal(proto.statusCode, 400);
   });
 });
