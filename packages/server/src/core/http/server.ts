@@ -93,8 +93,7 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    maxParamLength: 512,
-    disableRequestLogging: false,
+    routerOptions: { maxParamLength: 512 },
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers[REQUEST_ID_HEADER];

@@ -7,20 +7,10 @@ import type { LedgerAppend } from '#core/context.ts';
 import { sha256HexOf } from './merkle.ts';
 
 /** An entry ready to be sequenced: every sealed field but seq, plus its details text. */
-export interface PreparedEntry {
-  at: string;
-  actorType: LedgerActorType;
-  actorId: string;
-  action: string;
-  resource: string;
-  purpose: string | null;
-  caseRef: string | null;
-  outcome: LedgerOutcome;
-  requestId: string | null;
+export type PreparedEntry = Omit<LedgerEntryFields, 'seq'> & {
   /** The exact JSON text whose SHA-256 is detailsHash. */
   details: string | null;
-  detailsHash: string | null;
-}
+};
 
 const ACTOR_TYPES: ReadonlySet<string> = new Set<LedgerActorType>(['user', 'token', 'device', 'system', 'anonymous']);
 const OUTCOMES: ReadonlySet<string> = new Set<LedgerOutcome>(['allowed', 'denied']);
