@@ -1,7 +1,10 @@
 import Type from 'typebox';
 
+/** Largest sequence number or tree size accepted (JavaScript's safe integer range). */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
 export const LedgerEntry = Type.Object({
-  seq: Type.Integer({ minimum: 0 }),
+  seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
   at: Type.String({ description: 'ISO 8601 UTC, milliseconds' }),
   actorType: Type.Union([Type.Literal('user'), Type.Literal('token'), Type.Literal('device'), Type.Literal('system'), Type.Literal('anonymous')]),
   actorId: Type.String(),
@@ -18,7 +21,7 @@ export type LedgerEntry = Type.Static<typeof LedgerEntry>;
 
 export const LedgerEntriesQuery = Type.Object(
   {
-    from: Type.Optional(Type.Integer({ minimum: 0, description: 'first sequence number' })),
+    from: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'first sequence number' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     actor: Type.Optional(Type.String({ maxLength: 128 })),
     action: Type.Optional(Type.String({ maxLength: 128, description: 'exact action, or a prefix ending in *' })),
@@ -41,7 +44,7 @@ export type LedgerEntryList = Type.Static<typeof LedgerEntryList>;
 
 export const Checkpoint = Type.Object({
   origin: Type.String(),
-  treeSize: Type.Integer({ minimum: 0 }),
+  treeSize: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
   rootHash: Type.String({ description: 'hex' }),
   timestamp: Type.String(),
   body: Type.String({ description: 'the exact signed text (C2SP tlog-checkpoint body)' }),
@@ -52,7 +55,7 @@ export const Checkpoint = Type.Object({
 export type Checkpoint = Type.Static<typeof Checkpoint>;
 
 export const InclusionProofQuery = Type.Object(
-  { seq: Type.Integer({ minimum: 0 }), treeSize: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }), treeSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ })) },
   { additionalProperties: false },
 );
 export type InclusionProofQuery = Type.Static<typeof InclusionProofQuery>;
@@ -66,7 +69,10 @@ export const InclusionProof = Type.Object({
 });
 export type InclusionProof = Type.Static<typeof InclusionProof>;
 
-export const ConsistencyProofQuery = Type.Object({ from: Type.Integer({ minimum: 0 }), to: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+export const ConsistencyProofQuery = Type.Object(
+  { from: Type.Integer({ minimum: 0, maximum: MAX_SEQ }), to: Type.Integer({ minimum: 0, maximum: MAX_SEQ }) },
+  { additionalProperties: false },
+);
 export type ConsistencyProofQuery = Type.Static<typeof ConsistencyProofQuery>;
 
 export const ConsistencyProof = Type.Object({
@@ -80,14 +86,14 @@ export type ConsistencyProof = Type.Static<typeof ConsistencyProof>;
 
 // Route parameters, details records, checkpoint pages and the node's public key.
 
-export const LedgerSeqParams = Type.Object({ seq: Type.Integer({ minimum: 0, description: 'sequence number (leaf index, from 0)' }) });
+export const LedgerSeqParams = Type.Object({ seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'sequence number (leaf index, from 0)' }) });
 export type LedgerSeqParams = Type.Static<typeof LedgerSeqParams>;
 
-export const CheckpointSizeParams = Type.Object({ treeSize: Type.Integer({ minimum: 0, description: 'tree size of the checkpoint' }) });
+export const CheckpointSizeParams = Type.Object({ treeSize: Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'tree size of the checkpoint' }) });
 export type CheckpointSizeParams = Type.Static<typeof CheckpointSizeParams>;
 
 export const LedgerDetails = Type.Object({
-  seq: Type.Integer({ minimum: 0 }),
+  seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
   detailsHash: Type.String({ description: 'hex SHA-256 of the details text, as sealed in the entry' }),
   state: Type.Union([Type.Literal('present'), Type.Literal('erased')], { description: 'erased: removed by a lawful erasure; its hash stays sealed' }),
   details: Type.Unknown({ description: 'the details record (JSON), or null once erased' }),
@@ -99,7 +105,7 @@ export type LedgerDetails = Type.Static<typeof LedgerDetails>;
 export const CheckpointListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
-    before: Type.Optional(Type.Integer({ minimum: 0, description: 'only checkpoints with a smaller tree size (paging backwards)' })),
+    before: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'only checkpoints with a smaller tree size (paging backwards)' })),
   },
   { additionalProperties: false },
 );

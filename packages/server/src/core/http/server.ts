@@ -105,8 +105,25 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
   const bodyAjv = ajvFor(false);
   const paramAjv = ajvFor(true);
   app.setValidatorCompiler(({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? bodyAjv : paramAjv;
-    return ajv.compile(schema) as never;
+    if (httpPart === 'body') return bodyAjv.compile(schema) as never;
+    const validate = paramAjv.compile(schema);
+    // Ajv's type coercion turns "1e309" into Infinity and then skips the
+    // remaining checks; a query or path number must be finite.
+    return ((data: unknown) => {
+      if (!validate(data)) return { error: Object.assign(new Error('validation failed'), { validation: validate.errors, validationContext: httpPart }) };
+      if (data && typeof data === 'object') {
+        for (const [k, v] of Object.entries(data)) {
+          if (typeof v === 'number' && !Number.isFinite(v)) {
+            const err = Object.assign(new Error('validation failed'), {
+              validation: [{ instancePath: `/${k}`, keyword: 'finite', message: 'must be a finite number', params: {}, schemaPath: '' }],
+              validationContext: httpPart,
+            });
+            return { error: err };
+          }
+        }
+      }
+      return { value: data };
+    }) as never;
   });
 
   app.decorateRequest('principal', null);
@@ -295,6 +312,9 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
         p = new HttpProblem(415, PROBLEM_TYPES.unsupportedMediaType, 'Unsupported media type', 'send application/json');
       } else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError) {
         p = new HttpProblem(400, PROBLEM_TYPES.malformedBody, 'Malformed body', fe.message);
+      } else if (typeof (fe as { code?: unknown }).code === 'string' && /^22[0-9A-Z]{3}$/.test(String(fe.code)) && 'severity' in fe) {
+        // PostgreSQL "data exception" (a value out of range or of the wrong form): bad input, not a fault.
+        p = new HttpProblem(400, PROBLEM_TYPES.validation, 'Invalid request', 'a value in the request is out of range or malformed');
       } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
         p = new HttpProblem(
           fe.statusCode,

@@ -100,6 +100,12 @@ describe('system routes', () => {
     const wrongType = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 42, password: 'x' } });
     assert.equal(wrongType.statusCode, 400);
     assert.equal(wrongType.json<{ errors: { field: string }[] }>().errors[0].field, '/username');
+    const token = await issueToken(t, admin, ['ledger.read'], 'numbers');
+    for (const bad of ['1e309', '99999999999999999999', '-1', '1.5']) {
+      const r = await t.app.inject({ method: 'GET', url: `/api/v1/ledger/checkpoints/${bad}`, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.statusCode, 400, `treeSize ${bad} answered ${r.statusCode}`);
+      assert.equal(r.json<{ errors: { field: string }[] }>().errors[0]!.field, '/treeSize');
+    }
     const proto = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
