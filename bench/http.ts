@@ -9,7 +9,7 @@ import { buildTestApp } from '../packages/server/test/app.ts';
 import { adminSession, issueToken } from '../packages/server/test/auth-helpers.ts';
 import { engines, fmt, median, table } from './_util.ts';
 
-const DURATION = Number(process.env['KOTWAL_BENCH_SECONDS'] ?? 8);
+const DURATION = Number(process.env['KOTWAL_BENCH_SECONDS'] ?? 6);
 const CONNECTIONS = 32;
 const ROUNDS = 3;
 
@@ -26,7 +26,7 @@ for (const engine of engines()) {
   bare.get('/bare', async () => ({ ok: true }));
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
-  const t = await buildTestApp({ env: { KOTWAL_RATE_LIMIT: '100000000' } });
+  const t = await buildTestApp({ env: { KOTWAL_RATE_LIMIT: '10000000' } });
   const admin = await adminSession(t);
   const token = await issueToken(t, admin, ['ledger.read']);
   const base = await t.http.listen({ port: 0, host: '127.0.0.1' });
