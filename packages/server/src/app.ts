@@ -16,7 +16,7 @@ import type { KotwalFastify } from '#core/http/types.ts';
 import { createLogger } from '#core/observability/logger.ts';
 import { createMetrics } from '#core/observability/metrics.ts';
 import { Ledger, ledgerMigrations, ledgerRoutes } from '#core/ledger/index.ts';
-import { OutboxEventBus, eventsMigrations, inProcessTransport, natsTransport, type EventTransport } from '#core/events/index.ts';
+import { OutboxEventBus, eventsMigrations, inProcessTransport, natsTransport, pendingCount, type EventTransport } from '#core/events/index.ts';
 import {
   authMigrations,
   authRoutes,
@@ -153,6 +153,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
       modules: mods,
       metrics,
       eventTransport: () => events.transportName,
+      outboxPending: () => pendingCount(ctx.db),
+      ledgerTreeSize: () => ledger.treeSize(),
       readiness: async () => {
         const checks: Record<string, string> = {};
         try {

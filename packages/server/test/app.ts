@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { natsConnectionOptions } from '#core/events/index.ts';
 import { loadConfig, type KotwalConfig } from '#core/config/index.ts';
 import type { CoreContext } from '#core/context.ts';
 import type { ModuleDefinition } from '#core/module.ts';
@@ -82,20 +85,18 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     async close() {
       await app.close();
       await tdb.cleanup();
-      if (useNats && testNatsUrl) await deleteNatsStream(testNatsUrl, `KOTWAL_TEST_${suffix}`).catch(() => undefined);
+      if (useNats && testNatsUrl) await deleteNatsStreams(testNatsUrl, [`KOTWAL_TEST_${suffix}`]).catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-async function deleteNatsStream(url: string, stream: string): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const u = new URL(url);
-  const nc = await connect({ servers: `${u.hostname}:${u.port || '4222'}` });
+/** Deletes test streams from the NATS server (missing ones are skipped). */
+export async function deleteNatsStreams(url: string, streams: readonly string[]): Promise<void> {
+  const nc = await connect(natsConnectionOptions(url));
   try {
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(stream);
+    for (const s of streams) await jsm.streams.delete(s).catch(() => false);
   } finally {
     await nc.close();
   }

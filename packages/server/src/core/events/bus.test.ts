@@ -2,11 +2,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import type { EventEnvelope } from '@kotwal/contracts';
 import { migrate } from '#core/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { deleteNatsStreams } from '#test/app.ts';
 import { OutboxEventBus, eventsMigrations, inProcessTransport, natsTransport, type EventTransport } from './index.ts';
 
 const logger = pino({ level: 'silent' });
@@ -114,15 +113,6 @@ if (natsUrl) {
     streams.push(stream);
     return natsTransport({ url: natsUrl, logger, stream, subjectPrefix: `kotwal_test_bus_${suffix}_${randomBytes(2).toString('hex')}` });
   });
-  after(async () => {
-    // Leave no test streams behind on the NATS server.
-    const u = new URL(natsUrl);
-    const nc = await connect({ servers: `${u.hostname}:${u.port || '4222'}` });
-    try {
-      const jsm = await jetstreamManager(nc);
-      for (const s of streams) await jsm.streams.delete(s).catch(() => false);
-    } finally {
-      await nc.close();
-    }
-  });
+  // Leave no test streams behind on the NATS server.
+  after(async () => deleteNatsStreams(natsUrl, streams));
 }

@@ -25,16 +25,19 @@ function consumerName(subscriber: string, event: EventName): string {
   return `${subscriber}__${event}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
+/** Server address and credentials from a nats:// URL. */
+export function natsConnectionOptions(url: string): { servers: string; user?: string; pass?: string } {
+  const u = new URL(url);
+  return {
+    servers: `${u.hostname}:${u.port || '4222'}`,
+    ...(u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : {}),
+  };
+}
+
 export async function natsTransport(opts: NatsTransportOptions): Promise<EventTransport> {
   const stream = opts.stream ?? 'KOTWAL_EVENTS';
   const prefix = opts.subjectPrefix ?? 'kotwal.events';
-  const u = new URL(opts.url);
-  const nc: NatsConnection = await connect({
-    servers: `${u.hostname}:${u.port || '4222'}`,
-    name: 'kotwal',
-    maxReconnectAttempts: -1,
-    ...(u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : {}),
-  });
+  const nc: NatsConnection = await connect({ ...natsConnectionOptions(opts.url), name: 'kotwal', maxReconnectAttempts: -1 });
   const jsm = await jetstreamManager(nc);
   try {
     await jsm.streams.info(stream);

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { pathOf } from './server.ts';
 import type { KotwalFastify } from './types.ts';
 
 export function defaultConsoleDir(): string {
@@ -18,7 +19,7 @@ export async function registerConsole(app: KotwalFastify, dir: string | null): P
   app.get('/*', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
     let urlPath: string;
     try {
-      urlPath = decodeURIComponent(request.url.split('?')[0] ?? '/');
+      urlPath = decodeURIComponent(pathOf(request));
     } catch {
       return reply.callNotFound();
     }

@@ -66,12 +66,17 @@ function messageOf(e: ErrorObject): string {
   return e.message ?? 'is invalid';
 }
 
+/** The request's path without its query string. */
+export function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? '/';
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: HttpProblem): FastifyReply {
   const body: Record<string, unknown> = {
     type: p.type,
     title: p.title,
     status: p.status,
-    instance: request.url.split('?')[0],
+    instance: pathOf(request),
     requestId: String(request.id),
   };
   if (p.detail) body['detail'] = p.detail;
@@ -229,10 +234,10 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
       actorType: principal ? principal.kind : 'anonymous',
       actorId: principal ? principal.id : request.ip,
       action,
-      resource: `http:${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      resource: `http:${request.method} ${request.routeOptions.url ?? pathOf(request)}`,
       outcome: 'denied',
       requestId: String(request.id),
-      details: { status: p.status, type: p.type, path: request.url.split('?')[0] },
+      details: { status: p.status, type: p.type, path: pathOf(request) },
     });
     request.ledgered = true;
     return sendProblem(request, reply, p);
@@ -293,7 +298,7 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new HttpProblem(404, PROBLEM_TYPES.notFound, 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(request, reply, new HttpProblem(404, PROBLEM_TYPES.notFound, 'Not found', `no route ${request.method} ${pathOf(request)}`)),
   );
 
   app.setErrorHandler(async (error: FastifyError | HttpProblem | Error, request, reply) => {

@@ -15,6 +15,8 @@ export interface SystemRoutesDeps {
   modules: readonly ModuleDefinition[];
   metrics: Metrics;
   eventTransport: () => string;
+  outboxPending: () => Promise<number>;
+  ledgerTreeSize: () => Promise<number>;
   readiness: () => Promise<Record<string, string>>;
 }
 
@@ -48,10 +50,8 @@ export function systemRoutes(deps: SystemRoutesDeps) {
         schema: { tags: ['system'], summary: 'Prometheus metrics (scrape with an API token holding system.metrics)', security: [{ bearer: [] }] },
       },
       async (_req, reply) => {
-        const r = await ctx.db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM event_outbox WHERE dispatched_at IS NULL');
-        deps.metrics.outboxPending.set(r.rows[0]?.n ?? 0);
-        const s = await ctx.db.query<{ n: number | null }>('SELECT max(seq) + 1 AS n FROM ledger_entries');
-        deps.metrics.ledgerTreeSize.set(s.rows[0]?.n ?? 0);
+        deps.metrics.outboxPending.set(await deps.outboxPending());
+        deps.metrics.ledgerTreeSize.set(await deps.ledgerTreeSize());
         return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
       },
     );
