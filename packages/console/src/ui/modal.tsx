@@ -1,4 +1,6 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { SecretBox } from './copy.tsx';
+import { Alert } from './feedback.tsx';
 
 /**
  * A modal dialog on the native <dialog> element: the browser traps focus,
@@ -97,6 +99,51 @@ export function ConfirmDialog({
       }
     >
       {children}
+    </Modal>
+  );
+}
+
+/**
+ * Shows a secret once (a one-time password, an API token): it cannot be
+ * dismissed by accident, only acknowledged with Done.
+ */
+export function SecretOnceDialog({
+  title,
+  intro,
+  secretLabel,
+  secret,
+  warning,
+  onDone,
+  testId,
+  secretTestId,
+  doneTestId,
+}: {
+  title: string;
+  intro: ReactNode;
+  secretLabel: string;
+  secret: string;
+  warning: ReactNode;
+  onDone: () => void;
+  testId: string;
+  secretTestId: string;
+  doneTestId: string;
+}) {
+  return (
+    <Modal
+      open
+      title={title}
+      onClose={onDone}
+      dismissible={false}
+      testId={testId}
+      footer={
+        <button type="button" className="btn btn-primary" onClick={onDone} data-testid={doneTestId}>
+          Done
+        </button>
+      }
+    >
+      <p>{intro}</p>
+      <SecretBox label={secretLabel} value={secret} testId={secretTestId} />
+      <Alert tone="warning">{warning}</Alert>
     </Modal>
   );
 }

@@ -6,8 +6,7 @@ import { useSession } from '../auth/session.tsx';
 import { PageHeader } from '../../ui/page.tsx';
 import { Alert, Badge, EmptyState, Loading } from '../../ui/feedback.tsx';
 import { CheckboxGroup, Field } from '../../ui/forms.tsx';
-import { ConfirmDialog, Modal } from '../../ui/modal.tsx';
-import { SecretBox } from '../../ui/copy.tsx';
+import { ConfirmDialog, Modal, SecretOnceDialog } from '../../ui/modal.tsx';
 import { formatDateTime, formatRelative, localInputToIso } from '../../ui/format.ts';
 import { useAsync } from '../../ui/use-async.ts';
 
@@ -180,24 +179,21 @@ export default function TokensPage() {
       ) : null}
 
       {dialog?.kind === 'secret' ? (
-        <Modal
-          open
+        <SecretOnceDialog
           title="Token issued"
-          onClose={close}
-          dismissible={false}
-          testId="token-secret-dialog"
-          footer={
-            <button type="button" className="btn btn-primary" onClick={close} data-testid="token-secret-done">
-              Done
-            </button>
+          intro={
+            <>
+              Secret of <strong>{dialog.token.name}</strong>. Configure the device to send it as <code>Authorization: Bearer &lt;secret&gt;</code>.
+            </>
           }
-        >
-          <p>
-            Secret of <strong>{dialog.token.name}</strong>. Configure the device to send it as <code>Authorization: Bearer &lt;secret&gt;</code>.
-          </p>
-          <SecretBox label="Token secret" value={dialog.secret} testId="token-secret" />
-          <Alert tone="warning">It is not shown again. Whoever holds it acts with this token&rsquo;s permissions until it expires or is revoked.</Alert>
-        </Modal>
+          secretLabel="Token secret"
+          secret={dialog.secret}
+          warning={<>It is not shown again. Whoever holds it acts with this token&rsquo;s permissions until it expires or is revoked.</>}
+          onDone={close}
+          testId="token-secret-dialog"
+          secretTestId="token-secret"
+          doneTestId="token-secret-done"
+        />
       ) : null}
     </>
   );

@@ -6,8 +6,7 @@ import { useSession } from '../auth/session.tsx';
 import { PageHeader } from '../../ui/page.tsx';
 import { Alert, Badge, EmptyState, Loading } from '../../ui/feedback.tsx';
 import { CheckboxGroup, Field } from '../../ui/forms.tsx';
-import { ConfirmDialog, Modal } from '../../ui/modal.tsx';
-import { SecretBox } from '../../ui/copy.tsx';
+import { ConfirmDialog, Modal, SecretOnceDialog } from '../../ui/modal.tsx';
 import { formatDateTime, formatRelative } from '../../ui/format.ts';
 import { useAsync } from '../../ui/use-async.ts';
 
@@ -311,24 +310,21 @@ export default function UsersPage() {
       ) : null}
 
       {dialog?.kind === 'secret' ? (
-        <Modal
-          open
+        <SecretOnceDialog
           title={dialog.title}
-          onClose={close}
-          dismissible={false}
-          testId="one-time-password-dialog"
-          footer={
-            <button type="button" className="btn btn-primary" onClick={close} data-testid="one-time-password-done">
-              Done
-            </button>
+          intro={
+            <>
+              One-time password for <strong>{dialog.user}</strong>:
+            </>
           }
-        >
-          <p>
-            One-time password for <strong>{dialog.user}</strong>:
-          </p>
-          <SecretBox label="One-time password" value={dialog.password} testId="one-time-password" />
-          <Alert tone="warning">{dialog.note} It is not shown again.</Alert>
-        </Modal>
+          secretLabel="One-time password"
+          secret={dialog.password}
+          warning={`${dialog.note} It is not shown again.`}
+          onDone={close}
+          testId="one-time-password-dialog"
+          secretTestId="one-time-password"
+          doneTestId="one-time-password-done"
+        />
       ) : null}
     </>
   );
