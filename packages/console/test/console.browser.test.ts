@@ -350,6 +350,11 @@ describe('console in Chromium against the real server', () => {
     await page.getByTestId('user-toggle-officer.rao').click();
     await page.getByTestId('confirm-toggle-disabled').getByTestId('confirm-button').click();
     await page.getByTestId('users-notice').getByText('officer.rao is disabled.').waitFor();
+    // The notice shows before the list has reloaded: wait for the row itself to say so.
+    await page
+      .getByTestId('user-row-officer.rao')
+      .getByText(/Disabled/)
+      .waitFor();
     assert.match(await page.getByTestId('user-row-officer.rao').innerText(), /Disabled/);
     await page.getByTestId('user-toggle-officer.rao').click();
     await page.getByTestId('confirm-toggle-disabled').getByTestId('confirm-button').click();
