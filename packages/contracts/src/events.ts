@@ -13,6 +13,20 @@ export interface EventMap {
   'core.token.issued': { tokenId: string; name: string };
   'core.token.revoked': { tokenId: string };
   'core.ledger.checkpoint-signed': { treeSize: number; rootHash: string };
+  'registries.import.completed': { importId: string; registry: string; inserted: number; updated: number; unchanged: number; rejected: number };
+  'registries.import.failed': { importId: string; registry: string; reason: string };
+  'registries.alert.raised': { alertId: string; kind: 'canary' | 'anomaly'; severity: 'high' | 'medium'; userId: string; subject: string | null };
+  'registries.user.blocked': { blockId: string; userId: string; reason: string };
+  'registries.user.released': { blockId: string; userId: string; releasedBy: string };
+  'field-assets.device.status-changed': { deviceId: string; status: 'online' | 'offline' | 'unknown'; at: string };
+  'field-assets.geofence.entered': { deviceId: string; geofenceId: string; at: string };
+  'field-assets.geofence.exited': { deviceId: string; geofenceId: string; at: string };
+  'field-assets.alarm.raised': {
+    alarmId: string;
+    deviceId: string;
+    kind: 'overspeed' | 'sos' | 'low-battery' | 'offline' | 'separation' | 'gap' | 'geofence';
+    at: string;
+  };
 }
 
 export type EventName = keyof EventMap;

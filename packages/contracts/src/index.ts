@@ -7,3 +7,4 @@ export * from './schemas/auth.ts';
 export * from './schemas/users.ts';
 export * from './schemas/ledger.ts';
 export * from './schemas/system.ts';
+export * from './schemas/registries.ts';

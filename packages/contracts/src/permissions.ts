@@ -23,7 +23,36 @@ export const PERMISSIONS = {
   'ledger.read': { description: 'Read ledger entries, checkpoints and proofs', requiresMfa: false, system: 'core' },
   'ledger.details.read': { description: 'Read the personal-data details records behind ledger entries', requiresMfa: true, system: 'core' },
   'system.metrics': { description: 'Read Prometheus metrics', requiresMfa: false, system: 'core' },
-  'registries.read': { description: 'Search and read registry (DES) records', requiresMfa: true, system: 'registries' },
+  'registries.read': { description: 'Search and read registry (DES) records (linked persons masked)', requiresMfa: true, system: 'registries' },
+  'registries.unmasked': {
+    description: 'See full identifiers and addresses of persons linked to a query\u2019s subject',
+    requiresMfa: true,
+    system: 'registries',
+  },
+  'registries.covert': { description: 'Mark registry queries as part of a covert investigation (disclosure delayed)', requiresMfa: true, system: 'registries' },
+  'registries.import': { description: 'Import registry extracts and read import reports', requiresMfa: true, system: 'registries' },
+  'registries.access-log.read': {
+    description: 'Read who looked at a person\u2019s records (covert accesses withheld until disclosure)',
+    requiresMfa: true,
+    system: 'registries',
+  },
+  'registries.oversight': {
+    description: 'Oversight: covert accesses before disclosure, canary records, registry alerts',
+    requiresMfa: true,
+    system: 'registries',
+  },
+  'registries.supervise': {
+    description: 'Release officers blocked by the registry anomaly control; acknowledge alerts',
+    requiresMfa: true,
+    system: 'registries',
+  },
+  'field-assets.read': {
+    description: 'See field assets, their live positions, history and alerts (covert cameras excluded)',
+    requiresMfa: false,
+    system: 'field-assets',
+  },
+  'field-assets.write': { description: 'Register devices, assign them, edit geofences, acknowledge alerts', requiresMfa: false, system: 'field-assets' },
+  'field-assets.covert': { description: 'See covert cameras and where they are (every view ledgered)', requiresMfa: true, system: 'field-assets' },
 } as const satisfies Record<string, PermissionInfo>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -62,11 +91,31 @@ export const BUILT_IN_ROLES: Record<string, { description: string; permissions: 
     permissions: ['auth.self', 'ledger.read', 'users.read', 'roles.read'],
   },
   operator: {
-    description: 'Command-centre operator',
-    permissions: ['auth.self'],
+    description: 'Command-centre operator: live field assets; registry search with linked persons masked',
+    permissions: ['auth.self', 'registries.read', 'field-assets.read'],
   },
   investigator: {
     description: 'Investigating officer with lawful registry search',
-    permissions: ['auth.self', 'registries.read'],
+    permissions: ['auth.self', 'registries.read', 'registries.unmasked', 'registries.covert'],
+  },
+  supervisor: {
+    description: 'Shift supervisor: releases blocked officers, acknowledges alerts, manages field assets',
+    permissions: [
+      'auth.self',
+      'registries.read',
+      'registries.unmasked',
+      'registries.supervise',
+      'field-assets.read',
+      'field-assets.write',
+      'field-assets.covert',
+    ],
+  },
+  'registry-steward': {
+    description: 'Registry data steward: imports extracts from the source departments',
+    permissions: ['auth.self', 'registries.import'],
+  },
+  oversight: {
+    description: 'Oversight officer (data protection, ombudsman liaison): access logs, covert disclosures, canaries, the ledger',
+    permissions: ['auth.self', 'registries.access-log.read', 'registries.oversight', 'ledger.read'],
   },
 };

@@ -12,7 +12,7 @@ import { ledgerCommand } from '#core/ledger/cli.ts';
 import { usersCommand } from '#core/auth/cli.ts';
 import { modules } from '#modules/index.ts';
 import { buildApp, migrationSets, openAppDatabase, VERSION } from './app.ts';
-import { setCliConfigFile } from './cli-context.ts';
+import { setCliConfigFile, withCliContext } from './cli-context.ts';
 
 function configHelp(): string {
   const rows = CONFIG_VARIABLES.map((v) => `  ${v.env.padEnd(28)} ${v.description} (default ${v.default})`);
@@ -92,6 +92,7 @@ export function buildProgram(): Command {
 
   program.addCommand(usersCommand());
   program.addCommand(ledgerCommand());
+  for (const m of modules) for (const cmd of m.cli?.({ withContext: withCliContext }) ?? []) program.addCommand(cmd);
   return program;
 }
 

@@ -3,8 +3,15 @@
  * its migrations, its routes and its subscribers. Adding a system is adding
  * a folder under modules/ with an index.ts that calls defineModule().
  */
+import type { Command } from 'commander';
 import type { CoreContext } from './context.ts';
 import type { KotwalFastify } from './http/types.ts';
+
+/** What the CLI hands a module's commands. */
+export interface ModuleCliEnv {
+  /** Opens configuration, the migrated database, ledger and outbox for the command, and closes them after. */
+  withContext<T>(fn: (ctx: CoreContext) => Promise<T>): Promise<T>;
+}
 
 export interface ModuleDefinition {
   /** kebab-case, as in modules/<name>. */
@@ -21,6 +28,8 @@ export interface ModuleDefinition {
   subscribers?: (ctx: CoreContext) => void;
   /** Starts background work (returns a stopper). */
   start?: (ctx: CoreContext) => Promise<() => Promise<void>> | (() => Promise<void>) | void;
+  /** Subcommands of `npx kotwal` (e.g. `kotwal registries import`). */
+  cli?: (env: ModuleCliEnv) => Command[];
   /** Whether the console shows it in the navigation. */
   console?: boolean;
 }

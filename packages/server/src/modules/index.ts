@@ -3,5 +3,6 @@
  * is adding a folder under modules/ and one line here.
  */
 import type { ModuleDefinition } from '#core/module.ts';
+import { registriesModule } from './registries/index.ts';
 
-export const modules: ModuleDefinition[] = [];
+export const modules: ModuleDefinition[] = [registriesModule];
