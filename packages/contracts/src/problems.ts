@@ -27,6 +27,10 @@ export const PROBLEM_TYPES = {
   rateLimited: `${PROBLEM_BASE}rate-limited`,
   methodNotAllowed: `${PROBLEM_BASE}method-not-allowed`,
   internal: `${PROBLEM_BASE}internal`,
+  /** Registries: the query lacks a purpose or case reference (refused and ledgered). */
+  accountabilityRequired: `${PROBLEM_BASE}accountability-required`,
+  /** Registries: the anomaly control blocked this officer until a supervisor releases them. */
+  registriesBlocked: `${PROBLEM_BASE}registries-blocked`,
 } as const;
 
 export type ProblemType = (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];

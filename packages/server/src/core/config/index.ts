@@ -31,6 +31,14 @@ export interface KotwalConfig {
   checkpointEveryEntries: number;
   checkpointIntervalSeconds: number;
   consoleDir: string | null;
+  /** Registries anomaly control: queries per officer per minute before a block. */
+  registryRatePerMinute: number;
+  /** Registries anomaly control: distinct persons per officer per hour before a block. */
+  registryBreadthPerHour: number;
+  /** Days a covert registry access stays withheld from the access log. */
+  registryCovertDisclosureDays: number;
+  /** Most candidates a fuzzy search ranks before it asks for a narrower query. */
+  registrySearchCandidates: number;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +87,25 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
     description: 'sign a ledger checkpoint at least this often when entries are pending',
     default: '5',
   },
+  {
+    env: 'KOTWAL_REGISTRY_RATE_PER_MINUTE',
+    key: 'registryRatePerMinute',
+    description: 'registry queries per officer per minute before the anomaly control blocks them',
+    default: '60',
+  },
+  {
+    env: 'KOTWAL_REGISTRY_BREADTH_PER_HOUR',
+    key: 'registryBreadthPerHour',
+    description: 'distinct persons per officer per hour before the anomaly control blocks them',
+    default: '300',
+  },
+  {
+    env: 'KOTWAL_REGISTRY_COVERT_DAYS',
+    key: 'registryCovertDisclosureDays',
+    description: 'days a covert registry access is withheld from the who-looked-at-me log',
+    default: '180',
+  },
+  { env: 'KOTWAL_REGISTRY_SEARCH_CANDIDATES', key: 'registrySearchCandidates', description: 'most candidates a fuzzy name search ranks', default: '2000' },
   { env: 'KOTWAL_CONSOLE_DIR', key: 'consoleDir', description: 'built console to serve; unset = packages/console/dist when present', default: '(auto)' },
 ];
 
@@ -182,6 +209,10 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
     checkpointEveryEntries: int('KOTWAL_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
     checkpointIntervalSeconds: int('KOTWAL_CHECKPOINT_SECONDS', 5, 1, 86_400),
     consoleDir: consoleDir ? path.resolve(cwd, consoleDir) : null,
+    registryRatePerMinute: int('KOTWAL_REGISTRY_RATE_PER_MINUTE', 60, 1, 1_000_000_000),
+    registryBreadthPerHour: int('KOTWAL_REGISTRY_BREADTH_PER_HOUR', 300, 1, 1_000_000_000),
+    registryCovertDisclosureDays: int('KOTWAL_REGISTRY_COVERT_DAYS', 180, 0, 36_500),
+    registrySearchCandidates: int('KOTWAL_REGISTRY_SEARCH_CANDIDATES', 2000, 10, 1_000_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
