@@ -8,3 +8,4 @@ export * from './schemas/users.ts';
 export * from './schemas/ledger.ts';
 export * from './schemas/system.ts';
 export * from './schemas/registries.ts';
+export * from './schemas/field-assets.ts';
