@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -16,6 +17,12 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk-loads `data` (COPY text format: tab-separated, `\N` for null, one row
+   * a line) into `target` (`table (col, ...)`): COPY ... FROM STDIN on
+   * PostgreSQL, COPY ... FROM '/dev/blob' on PGlite. Keep `data` to a batch.
+   */
+  copyFrom(target: string, data: string): Promise<void>;
 }
 
 export interface Database extends Queryable {
@@ -56,12 +63,16 @@ async function openPglite(dir: string): Promise<Database> {
     async exec(sql: string) {
       await q.exec(sql);
     },
+    async copyFrom(target: string, data: string) {
+      await q.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+    },
   });
   const base = wrap(db);
   return {
     kind: 'pglite',
     query: (sql, params) => base.query(sql, params),
     exec: (sql) => base.exec(sql),
+    copyFrom: (target, data) => base.copyFrom(target, data),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => fn(wrap(tx)));
     },
@@ -96,6 +107,14 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // Fail fast with a clear message when the server is unreachable.
   const probe = await pool.connect();
   probe.release();
+  const copyWith = async (client: pg.PoolClient, target: string, data: string): Promise<void> => {
+    const stream = client.query(copyFromStdin(`COPY ${target} FROM STDIN`));
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('finish', resolve);
+      stream.end(data);
+    });
+  };
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
       const r = await c.query(sql, params ? [...params] : undefined);
@@ -104,12 +123,22 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     async exec(sql: string) {
       await c.query(sql);
     },
+    async copyFrom(target: string, data: string) {
+      if (!(c instanceof pg.Pool)) return copyWith(c, target, data);
+      const client = await c.connect();
+      try {
+        await copyWith(client, target, data);
+      } finally {
+        client.release();
+      }
+    },
   });
   const base = wrap(pool);
   return {
     kind: 'postgres',
     query: (sql, params) => base.query(sql, params),
     exec: (sql) => base.exec(sql),
+    copyFrom: (target, data) => base.copyFrom(target, data),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {
