@@ -39,6 +39,18 @@ export interface KotwalConfig {
   registryCovertDisclosureDays: number;
   /** Most candidates a fuzzy search ranks before it asks for a narrower query. */
   registrySearchCandidates: number;
+  /** Field assets: OsmAnd HTTP listener port (0 = any free port). */
+  osmandPort: number;
+  /** Field assets: embedded MQTT broker port (0 = any free port); unused when mqttUrl is set. */
+  mqttPort: number;
+  /** Field assets: external MQTT broker; null = the embedded Aedes broker. */
+  mqttUrl: string | null;
+  mqttTopicPrefix: string;
+  deviceOfflineSeconds: number;
+  /** Positions older than this (by fix time) are refused. */
+  positionMaxAgeHours: number;
+  /** Per-device flood limit: sustained positions per second (burst = 10 times this). */
+  devicePositionsPerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +119,13 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
   },
   { env: 'KOTWAL_REGISTRY_SEARCH_CANDIDATES', key: 'registrySearchCandidates', description: 'most candidates a fuzzy name search ranks', default: '2000' },
   { env: 'KOTWAL_CONSOLE_DIR', key: 'consoleDir', description: 'built console to serve; unset = packages/console/dist when present', default: '(auto)' },
+  { env: 'OSMAND_PORT', key: 'osmandPort', description: 'field assets: OsmAnd HTTP listener (Traccar Client, OsmAnd app); 0 = any free port', default: '5055' },
+  { env: 'MQTT_PORT', key: 'mqttPort', description: 'field assets: embedded MQTT broker port (when MQTT_URL is unset); 0 = any free port', default: '1883' },
+  { env: 'MQTT_URL', key: 'mqttUrl', description: 'field assets: external MQTT broker (mqtt:// or mqtts://); unset = embedded broker', default: '(unset)' },
+  { env: 'MQTT_TOPIC_PREFIX', key: 'mqttTopicPrefix', description: 'field assets: devices publish to <prefix>/<uniqueId>/position', default: 'kotwal/field-assets' },
+  { env: 'KOTWAL_DEVICE_OFFLINE_SECONDS', key: 'deviceOfflineSeconds', description: 'field assets: a device silent this long is offline', default: '300' },
+  { env: 'KOTWAL_POSITION_MAX_AGE_HOURS', key: 'positionMaxAgeHours', description: 'field assets: positions with an older fix time are refused', default: '168' },
+  { env: 'KOTWAL_DEVICE_RATE', key: 'devicePositionsPerSecond', description: 'field assets: positions per second one device may send (burst 10x)', default: '10' },
 ];
 
 function readFileSource(file: string): Source {
@@ -186,6 +205,10 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
   const nodeName = get('KOTWAL_NODE_NAME') ?? 'kotwal.local';
   if (!/^[A-Za-z0-9][A-Za-z0-9.\-/]{0,127}$/.test(nodeName)) problems.push('KOTWAL_NODE_NAME must be 1-128 letters, digits, dots, hyphens or slashes');
   const consoleDir = get('KOTWAL_CONSOLE_DIR');
+  const mqttTopicPrefix = get('MQTT_TOPIC_PREFIX') ?? 'kotwal/field-assets';
+  if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(mqttTopicPrefix) || mqttTopicPrefix.length > 128) {
+    problems.push('MQTT_TOPIC_PREFIX must be 1-128 characters of letters, digits, _ and -, in /-separated levels (no wildcards)');
+  }
 
   const config: KotwalConfig = {
     port: int('PORT', 8080, 0, 65535),
@@ -213,6 +236,13 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
     registryBreadthPerHour: int('KOTWAL_REGISTRY_BREADTH_PER_HOUR', 300, 1, 1_000_000_000),
     registryCovertDisclosureDays: int('KOTWAL_REGISTRY_COVERT_DAYS', 180, 0, 36_500),
     registrySearchCandidates: int('KOTWAL_REGISTRY_SEARCH_CANDIDATES', 2000, 10, 1_000_000),
+    osmandPort: int('OSMAND_PORT', 5055, 0, 65535),
+    mqttPort: int('MQTT_PORT', 1883, 0, 65535),
+    mqttUrl: url('MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+    mqttTopicPrefix,
+    deviceOfflineSeconds: int('KOTWAL_DEVICE_OFFLINE_SECONDS', 300, 10, 7 * 86_400),
+    positionMaxAgeHours: int('KOTWAL_POSITION_MAX_AGE_HOURS', 168, 1, 24 * 3650),
+    devicePositionsPerSecond: int('KOTWAL_DEVICE_RATE', 10, 1, 100_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
