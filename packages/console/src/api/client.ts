@@ -79,6 +79,8 @@ export type QueryValue = string | number | boolean | null | undefined;
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, QueryValue>;
+  /** A body sent as it is (e.g. a File, streamed by the browser) with its content type, instead of JSON. */
+  rawBody?: { data: BodyInit; contentType: string };
   signal?: AbortSignal;
   /**
    * The caller expects that it may not be signed in (login, resuming a
@@ -157,7 +159,10 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store', redirect: 'error' };
     if (opts.signal) init.signal = opts.signal;
-    if (opts.body !== undefined) {
+    if (opts.rawBody) {
+      headers['content-type'] = opts.rawBody.contentType;
+      init.body = opts.rawBody.data;
+    } else if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(opts.body);
     }

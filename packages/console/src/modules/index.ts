@@ -26,4 +26,6 @@ export function moduleScreen(load: () => Promise<{ default: ComponentType<Module
  * Keyed by the server module's name. Add a line per system, e.g.
  *   registries: moduleScreen(() => import('./registries/index.tsx')),
  */
-export const consoleModules: Readonly<Record<string, ModuleScreen>> = {};
+export const consoleModules: Readonly<Record<string, ModuleScreen>> = {
+  registries: moduleScreen(() => import('./registries/index.tsx')),
+};
