@@ -198,7 +198,17 @@ export const CriminalRecord = Type.Object(
 export const REGISTRIES = ['identity', 'vehicles', 'customs', 'sims', 'land', 'tax', 'travel', 'foreigners', 'criminal'] as const;
 export type RegistryName = (typeof REGISTRIES)[number];
 export const RegistryNameSchema = Type.Union(
-  REGISTRIES.map((r) => Type.Literal(r)),
+  [
+    Type.Literal('identity'),
+    Type.Literal('vehicles'),
+    Type.Literal('customs'),
+    Type.Literal('sims'),
+    Type.Literal('land'),
+    Type.Literal('tax'),
+    Type.Literal('travel'),
+    Type.Literal('foreigners'),
+    Type.Literal('criminal'),
+  ],
   { description: 'registry' },
 );
 
