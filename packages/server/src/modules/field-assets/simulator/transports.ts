@@ -1,0 +1,164 @@
+/**
+ * How simulated fixes reach a server: the OsmAnd HTTP protocol exactly as
+ * Traccar Client sends it, or MQTT JSON on the documented topic.
+ *
+ * The simulator is a client tool, not part of the server: these are the
+ * only outbound connections in the code base, and they go only to the URLs
+ * the operator gives on the command line.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { mqttPositionTopic, type MqttPositionPayload } from '@kotwal/contracts';
+import type { SimFix } from './model.ts';
+
+export interface SendResult {
+  /** HTTP status (OsmAnd) or 0 for an MQTT publish that was acknowledged. */
+  status: number;
+  ok: boolean;
+}
+
+export interface Transport {
+  readonly name: string;
+  send(fix: SimFix): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+const KNOTS_PER_KMH = 1 / 1.852;
+
+/**
+ * The OsmAnd query Traccar Client builds (ProtocolFormatter): id, timestamp
+ * in epoch seconds, lat, lon, speed in knots, bearing, altitude, accuracy,
+ * batt, charge, then alarm when one is raised. Body cameras add `recording`
+ * (kept by the server as an attribute) and a device token is sent as
+ * `token` when the server issued one.
+ */
+export function osmandQuery(fix: SimFix, token?: string): URLSearchParams {
+  const q = new URLSearchParams();
+  q.set('id', fix.uniqueId);
+  q.set('timestamp', String(Math.floor(fix.time / 1000)));
+  q.set('lat', String(fix.lat));
+  q.set('lon', String(fix.lon));
+  q.set('speed', String(Math.round(fix.speedKmh * KNOTS_PER_KMH * 100) / 100));
+  q.set('bearing', String(fix.bearing));
+  q.set('altitude', String(fix.altitude));
+  q.set('accuracy', String(fix.accuracy));
+  q.set('batt', String(fix.battery));
+  q.set('charge', String(fix.charging));
+  if (fix.alarm) q.set('alarm', fix.alarm);
+  if (fix.recording !== undefined) q.set('recording', String(fix.recording));
+  if (token) q.set('token', token);
+  return q;
+}
+
+export interface OsmandTransportOptions {
+  url: string;
+  /** Parallel HTTP connections (keep-alive). */
+  connections: number;
+  tokens?: ReadonlyMap<string, string>;
+  /** Per-request timeout, ms. */
+  timeoutMs?: number;
+}
+
+/** Traccar Client's request: POST to the server URL with the query string and an empty body. */
+export function osmandTransport(opts: OsmandTransportOptions): Transport {
+  const base = new URL(opts.url);
+  const lib = base.protocol === 'https:' ? https : http;
+  const agent = new lib.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return {
+    name: 'osmand',
+    send(fix) {
+      const u = new URL(base);
+      const q = osmandQuery(fix, opts.tokens?.get(fix.uniqueId));
+      for (const [k, v] of new URLSearchParams(base.search)) if (!q.has(k)) q.append(k, v);
+      u.search = q.toString();
+      return new Promise<SendResult>((resolve, reject) => {
+        const req = lib.request(u, { method: 'POST', agent, headers: { 'content-length': '0', 'user-agent': 'kotwal-field-simulator' }, timeout: timeoutMs });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 }));
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error(`no answer from ${base.origin} within ${timeoutMs} ms`)));
+        req.on('error', reject);
+        req.end();
+      });
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** The MQTT JSON payload for a fix (MqttPositionPayload in the contracts). */
+export function mqttPayload(fix: SimFix): MqttPositionPayload {
+  const p: MqttPositionPayload = {
+    timestamp: new Date(fix.time).toISOString(),
+    lat: fix.lat,
+    lon: fix.lon,
+    speedKph: fix.speedKmh,
+    course: fix.bearing,
+    altitude: fix.altitude,
+    accuracy: fix.accuracy,
+    battery: fix.battery,
+    charging: fix.charging,
+    motion: fix.speedKmh > 1,
+  };
+  if (fix.alarm) p.alarm = fix.alarm;
+  if (fix.recording !== undefined) p.attributes = { recording: fix.recording };
+  return p;
+}
+
+export interface MqttTransportOptions {
+  url: string;
+  topicPrefix?: string;
+  /** Device tokens (the MQTT password; username = uniqueId). */
+  tokens?: ReadonlyMap<string, string>;
+  qos?: 0 | 1;
+}
+
+/**
+ * One MQTT connection per device (the embedded broker authenticates each
+ * device by its uniqueId and token), opened on the device's first fix.
+ */
+export async function mqttTransport(opts: MqttTransportOptions): Promise<Transport> {
+  const mqtt = await import('mqtt');
+  const clients = new Map<string, Promise<import('mqtt').MqttClient>>();
+  const qos = opts.qos ?? 1;
+  const clientFor = (uniqueId: string) => {
+    let c = clients.get(uniqueId);
+    if (!c) {
+      const token = opts.tokens?.get(uniqueId);
+      c = mqtt.connectAsync(
+        opts.url,
+        {
+          clientId: `kotwal-sim-${uniqueId}`,
+          username: uniqueId,
+          ...(token ? { password: token } : {}),
+          reconnectPeriod: 2000,
+          connectTimeout: 10_000,
+          clean: true,
+          // The first connection fails fast (a broker that is down or refuses the device); later drops reconnect.
+        },
+        false,
+      );
+      // A failed connection is retried on the next fix.
+      c.catch(() => clients.delete(uniqueId));
+      clients.set(uniqueId, c);
+    }
+    return c;
+  };
+  return {
+    name: 'mqtt',
+    async send(fix) {
+      const client = await clientFor(fix.uniqueId);
+      await client.publishAsync(mqttPositionTopic(fix.uniqueId, opts.topicPrefix), JSON.stringify(mqttPayload(fix)), { qos });
+      return { status: 0, ok: true };
+    },
+    async close() {
+      const all = await Promise.allSettled([...clients.values()]);
+      await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.endAsync(true).catch(() => undefined) : undefined)));
+      clients.clear();
+    },
+  };
+}
