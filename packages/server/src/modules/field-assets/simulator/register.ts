@@ -27,7 +27,7 @@ async function call<T>(api: string, token: string, method: string, path: string,
     );
   }
   const text = await res.text();
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {

@@ -157,7 +157,7 @@ export async function mqttTransport(opts: MqttTransportOptions): Promise<Transpo
     },
     async close() {
       const all = await Promise.allSettled([...clients.values()]);
-      await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.endAsync(true).catch(() => undefined) : undefined)));
+      await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.endAsync(true).catch(() => undefined) : Promise.resolve())));
       clients.clear();
     },
   };
