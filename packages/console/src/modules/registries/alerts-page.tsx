@@ -33,7 +33,7 @@ function AlertsPanel() {
   const [showAcknowledged, setShowAcknowledged] = useState(false);
   const items = (alerts.data?.items ?? []).filter((a) => showAcknowledged || a.acknowledgedAt === null);
   const open = (alerts.data?.items ?? []).filter((a) => a.acknowledgedAt === null);
-  const openHigh = open.filter((a) => a.severity === 'high').length;
+  const openCanary = open.filter((a) => a.kind === 'canary').length;
 
   const acknowledge = async (a: RegistryAlert) => {
     setBusy(a.id);
@@ -64,8 +64,8 @@ function AlertsPanel() {
         </>
       }
     >
-      {openHigh > 0 ? (
-        <Alert tone="danger" title={`${openHigh} high-priority ${openHigh === 1 ? 'alert' : 'alerts'} open`} testId="alerts-high-summary">
+      {openCanary > 0 ? (
+        <Alert tone="danger" title={`${openCanary} canary ${openCanary === 1 ? 'alert' : 'alerts'} open (high priority)`} testId="alerts-canary-summary">
           A canary record was accessed. Canary identities exist only to detect misuse: find out who looked, under which case, and why.
         </Alert>
       ) : null}
@@ -92,7 +92,8 @@ function AlertsPanel() {
             >
               <div className="reg-alert-head">
                 <Badge tone={a.severity === 'high' ? 'danger' : 'warning'}>{a.severity === 'high' ? 'HIGH' : 'medium'}</Badge>
-                <span className="strong">{a.kind === 'canary' ? 'Canary record accessed' : 'Anomalous use'}</span>
+                {a.kind === 'canary' ? <span className="canary-tag">canary</span> : null}
+                <span className="strong">{a.kind === 'canary' ? 'Canary record accessed' : 'Anomalous use: officer blocked'}</span>
                 <span className="muted small" title={a.raisedAt}>
                   {formatDateTime(a.raisedAt)}
                 </span>
