@@ -455,6 +455,20 @@ export const ImportReject = Type.Object({
 });
 export const ImportRejectList = Type.Object({ items: Type.Array(ImportReject), total: Type.Integer() });
 export const ImportParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const ImportListQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'how many imports, latest first' })) },
+  { additionalProperties: false },
+);
+export const ImportRejectsQuery = Type.Object(
+  {
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: every reject as a CSV download (offset and limit ignored)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const ImportQuery = Type.Object(
   {
     registry: RegistryNameSchema,
@@ -462,6 +476,9 @@ export const ImportQuery = Type.Object(
     fileName: Type.Optional(Str(200)),
     format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('jsonl')])),
     mapping: Type.Optional(Type.String({ maxLength: 20000, description: 'mapping file (JSON) from source columns to canonical fields' })),
+    dateOrder: Type.Optional(
+      Type.Union([Type.Literal('DMY'), Type.Literal('MDY'), Type.Literal('YMD')], { description: "how NN-NN-YYYY dates read (default DMY, or the mapping's)" }),
+    ),
   },
   { additionalProperties: false },
 );
