@@ -145,7 +145,15 @@ describe('registries (DES) screens in Chromium against the real server', () => {
     const page = await context.newPage();
     const errors = watchPageErrors(page);
     const allowed = new RegExp(`status of (${(opts.allowStatuses ?? []).join('|') || 'none'})`);
-    page.on('close', () => pageErrors.push(...errors.filter((e) => !allowed.test(e)).map((e) => `${o.username}: ${e}`)));
+    const failed: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !(opts.allowStatuses ?? []).includes(r.status()))
+        failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
+    page.on('close', () => {
+      const unexpected = errors.filter((e) => !allowed.test(e));
+      if (unexpected.length) pageErrors.push(...unexpected.map((e) => `${o.username}: ${e}`), ...failed.map((f) => `${o.username}: ${f}`));
+    });
     await page.goto(server.baseUrl);
     await page.getByTestId('login-username').fill(o.username);
     await page.getByTestId('login-password').fill(o.password);
@@ -211,7 +219,8 @@ describe('registries (DES) screens in Chromium against the real server', () => {
     await page.getByTestId('import-file').setInputFiles({ name: 'identity.csv', mimeType: 'text/csv', buffer: Buffer.from(IDENTITY_CSV, 'utf8') });
     await page.getByTestId('import-submit').click();
     const result = page.getByTestId('import-result');
-    await result.waitFor();
+    await page.locator('[data-testid="import-result"], [data-testid="import-error"]').first().waitFor();
+    if (await page.getByTestId('import-error').count()) assert.fail(`the upload was refused: ${await page.getByTestId('import-error').innerText()}`);
     assert.match(await result.innerText(), /6 rows read: 5 inserted, 0 updated, 0 unchanged, 1 rejected/);
 
     await page.getByTestId('import-result-open').click();
@@ -237,14 +246,14 @@ describe('registries (DES) screens in Chromium against the real server', () => {
       data: SIMS_CSV,
       contentType: 'text/csv',
     });
-    assert.equal(sims.status, 200, await sims.clone().text());
+    assert.equal(sims.status, 201, await sims.clone().text());
     const simsSummary = (await sims.json()) as { inserted: number; rejected: number };
     assert.deepEqual([simsSummary.inserted, simsSummary.rejected], [2, 0]);
     const vehicles = await api(officers.steward, 'POST', `${ROUTES.imports}?registry=vehicles&source=Excise&fileName=vehicles.jsonl&format=jsonl`, {
       data: VEHICLES_JSONL,
       contentType: 'application/x-ndjson',
     });
-    assert.equal(vehicles.status, 200, await vehicles.clone().text());
+    assert.equal(vehicles.status, 201, await vehicles.clone().text());
     assert.equal(((await vehicles.json()) as { inserted: number }).inserted, 1);
 
     await page.getByTestId('registries-tab-imports').click();
@@ -292,6 +301,7 @@ describe('registries (DES) screens in Chromium against the real server', () => {
     const refused = await api(officers.investigator, 'GET', `${ROUTES.search}?name=Ali`);
     assert.equal(refused.status, 400);
 
+    await investigator.getByTestId('registries-tab-search').click();
     await setCase(investigator, 'criminal-investigation', CASE_REF);
     assert.match(await investigator.getByTestId('case-current').innerText(), /Criminal investigation[\s\S]*LHR-MODELTOWN\/123\/2024/);
     // Kept for the browser tab.

@@ -79,7 +79,8 @@ function fields(v: RegistryRecordView): [string, ReactNode][] {
             <ul key="t" className="plain-list">
               {transfers.map((t, i) => (
                 <li key={i}>
-                  {str(t, 'date')}: <CnicText cnic={str(t, 'fromCnic') ?? 'new'} masked={false} /> {'\u2192'} <CnicText cnic={str(t, 'toCnic')} />
+                  {str(t, 'date')}: {str(t, 'fromCnic') ? <CnicText cnic={str(t, 'fromCnic')} /> : <span className="muted">new</span>} {'\u2192'}{' '}
+                  <CnicText cnic={str(t, 'toCnic')} />
                 </li>
               ))}
             </ul>
