@@ -28,4 +28,5 @@ export function moduleScreen(load: () => Promise<{ default: ComponentType<Module
  */
 export const consoleModules: Readonly<Record<string, ModuleScreen>> = {
   registries: moduleScreen(() => import('./registries/index.tsx')),
+  'field-assets': moduleScreen(() => import('./field-assets/index.tsx')),
 };

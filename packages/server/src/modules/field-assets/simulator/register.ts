@@ -5,7 +5,7 @@
  * is issued a device token (POST /devices/{id}/token), which replaces any
  * earlier one: MQTT on the embedded broker needs it.
  */
-import type { FieldAssetKind, FieldCreateDeviceRequest, FieldDevice, FieldDeviceList, FieldDeviceTokenResponse } from '@kotwal/contracts';
+import type { FieldCreateDeviceRequest, FieldDevice, FieldDeviceList, FieldDeviceTokenResponse } from '@kotwal/contracts';
 import type { SimDevice } from './model.ts';
 
 export class ApiRequestError extends Error {
@@ -68,8 +68,7 @@ export async function registerFleet(fleet: readonly SimDevice[], opts: RegisterO
   const worker = async () => {
     while (next < fleet.length) {
       const d = fleet[next++];
-      // `kind` spelled with the contracts' FieldAssetKind: the TypeBox Static of the kind union is not narrowed.
-      const req: Omit<FieldCreateDeviceRequest, 'kind'> & { kind: FieldAssetKind } = { uniqueId: d.uniqueId, name: d.name, kind: d.kind, unit: 'Simulator' };
+      const req: FieldCreateDeviceRequest = { uniqueId: d.uniqueId, name: d.name, kind: d.kind, unit: 'Simulator' };
       const r = await call<FieldDevice>(opts.api, opts.token, 'POST', '/api/v1/field-assets/devices', req);
       let device: FieldDevice;
       if (r.status === 409) {
