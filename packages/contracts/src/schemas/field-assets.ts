@@ -49,11 +49,7 @@ export type FieldEventKind = (typeof FIELD_EVENT_KINDS)[number];
 export const FIELD_EVENT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type FieldEventSeverity = (typeof FIELD_EVENT_SEVERITIES)[number];
 
-const lit = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    description ? { description } : {},
-  );
+const lit = <const T extends readonly string[]>(values: T, description?: string) => Type.Enum<[...T]>([...values], description ? { description } : {});
 
 export const FieldAssetKindSchema = lit(FIELD_ASSET_KINDS, 'kind of field asset');
 export const DeviceServiceStatusSchema = lit(DEVICE_SERVICE_STATUSES, 'administrative status');

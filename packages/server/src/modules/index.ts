@@ -4,5 +4,6 @@
  */
 import type { ModuleDefinition } from '#core/module.ts';
 import { registriesModule } from './registries/index.ts';
+import { fieldAssetsModule } from './field-assets/index.ts';
 
-export const modules: ModuleDefinition[] = [registriesModule];
+export const modules: ModuleDefinition[] = [registriesModule, fieldAssetsModule];

@@ -1,0 +1,395 @@
+/**
+ * The device-facing listeners, separate from the API port:
+ * - OsmAnd HTTP (node:http, any method and path, query string, form body or
+ *   JSON body), answering as Traccar does: 200 empty on success, 400 for a
+ *   malformed request or an unknown device (form/query), 404 for an unknown
+ *   device (JSON); plus 401 (wrong or missing device token), 429 (flood) and
+ *   503 (storage unavailable), each with a one-line plain-text reason.
+ * - MQTT: the embedded Aedes broker (devices authenticate with username =
+ *   uniqueId and password = device token, may publish only to their own
+ *   position topic and may not subscribe), or a client of an external broker
+ *   (MQTT_URL) that subscribes to <prefix>/+/position and reconnects with
+ *   back-off. A PUBACK is sent only after the position is committed (or
+ *   refused). Payloads over MQTT_MAX_PAYLOAD_BYTES are dropped with a log
+ *   line and a counter; a packet over the hard frame limit closes the
+ *   connection before it is buffered.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { MQTT_MAX_PAYLOAD_BYTES, MQTT_POSITION_SUFFIX, mqttPositionWildcard } from '@kotwal/contracts';
+import { decodeMqttPayload, decodeOsmandJson, decodeOsmandParams, IngestError } from './osmand.ts';
+import { tokenMatches, type Ingest } from './ingest.ts';
+import type { DeviceInfo, FieldState } from './state.ts';
+
+const MAX_OSMAND_BODY = 64 * 1024;
+/** Largest MQTT packet the embedded broker buffers; larger ones close the connection. */
+export const MQTT_HARD_FRAME_LIMIT = 256 * 1024;
+
+export interface Listener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenerCounters {
+  mqttOversize: number;
+  mqttRejected: number;
+  mqttAccepted: number;
+  mqttConnectionsRefused: number;
+  mqttReconnects: number;
+}
+
+// ---- OsmAnd HTTP --------------------------------------------------------------
+
+export async function startOsmand(opts: { host: string; port: number; ingest: Ingest; logger: Logger }): Promise<Listener> {
+  const { ingest, logger } = opts;
+  const answer = (res: http.ServerResponse, status: number, text = ''): void => {
+    if (res.headersSent || res.writableEnded) return;
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      if (tooLarge) return;
+      size += c.length;
+      if (size > MAX_OSMAND_BODY) {
+        tooLarge = true;
+        answer(res, 413, `the body exceeds ${MAX_OSMAND_BODY} bytes\n`);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (tooLarge) return;
+      void handle(req, Buffer.concat(chunks), res);
+    });
+  });
+  const handle = async (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<void> => {
+    const now = Date.now();
+    const rawUrl = req.url ?? '/';
+    const qi = rawUrl.indexOf('?');
+    const params = new URLSearchParams(qi >= 0 ? rawUrl.slice(qi + 1) : '');
+    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    const text = body.toString('utf8');
+    const isJson = type.includes('json') || (!type.includes('form') && /^\s*[{[]/.test(text));
+    let unknownStatus: 400 | 404 = 400;
+    try {
+      let fix;
+      if (isJson) {
+        unknownStatus = 404;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new IngestError(400, '(body)', 'the body is not valid JSON');
+        }
+        fix = decodeOsmandJson(parsed, now);
+        const qt = params.get('token');
+        if (!fix.token && qt) fix.token = qt;
+      } else {
+        if (text.length) for (const [k, v] of new URLSearchParams(text)) params.append(k, v);
+        if (![...params.keys()].length) throw new IngestError(400, '(request)', 'no parameters: send id, lat, lon and timestamp (query string or form body)');
+        fix = decodeOsmandParams(params, now);
+      }
+      await ingest.submit(fix, { unknownStatus });
+      answer(res, 200);
+    } catch (err) {
+      if (err instanceof IngestError) {
+        answer(res, err.status, `${err.message}\n`);
+        return;
+      }
+      logger.error({ err }, 'field-assets: OsmAnd request failed');
+      answer(res, 500, 'internal error\n');
+    }
+  };
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 30_000;
+  server.maxRequestsPerSocket = 0;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => logger.error({ err }, 'field-assets: OsmAnd listener error'));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---- MQTT ------------------------------------------------------------------------
+
+/** Tracks MQTT frame boundaries on a byte stream; false when a frame exceeds the limit (before it is buffered). */
+export class FrameGuard {
+  private skip = 0;
+  private inLength = false;
+  private len = 0;
+  private mul = 1;
+  private lenBytes = 0;
+
+  constructor(private readonly limit: number) {}
+
+  feed(buf: Buffer): boolean {
+    let i = 0;
+    while (i < buf.length) {
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, buf.length - i);
+        this.skip -= take;
+        i += take;
+        continue;
+      }
+      const b = buf[i++];
+      if (!this.inLength) {
+        this.inLength = true;
+        this.len = 0;
+        this.mul = 1;
+        this.lenBytes = 0;
+        continue;
+      }
+      this.len += (b & 0x7f) * this.mul;
+      this.mul *= 128;
+      this.lenBytes++;
+      if (this.lenBytes > 4) return false;
+      if ((b & 0x80) === 0) {
+        this.inLength = false;
+        if (this.len > this.limit) return false;
+        this.skip = this.len;
+      }
+    }
+    return true;
+  }
+}
+
+function guardedStream(socket: net.Socket, limit: number, onOversize: () => void): Duplex {
+  const guard = new FrameGuard(limit);
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (socket.destroyed) return cb();
+      socket.write(chunk, (err) => cb(err ?? null));
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  socket.on('data', (buf: Buffer) => {
+    if (!guard.feed(buf)) {
+      onOversize();
+      socket.destroy();
+      return;
+    }
+    if (!d.push(buf)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('error', () => d.destroy());
+  socket.on('close', () => d.destroy());
+  return d;
+}
+
+function topicDevice(topic: string, prefix: string): string | null {
+  if (!topic.startsWith(`${prefix}/`) || !topic.endsWith(`/${MQTT_POSITION_SUFFIX}`)) return null;
+  const id = topic.slice(prefix.length + 1, topic.length - MQTT_POSITION_SUFFIX.length - 1);
+  return /^[A-Za-z0-9._:-]{1,64}$/.test(id) ? id : null;
+}
+
+/** Decodes and submits one MQTT message; never throws. */
+async function ingestMqtt(
+  ingest: Ingest,
+  logger: Logger,
+  counters: ListenerCounters,
+  uniqueId: string,
+  payload: Buffer,
+  authenticated: boolean,
+): Promise<void> {
+  if (payload.length > MQTT_MAX_PAYLOAD_BYTES) {
+    counters.mqttOversize++;
+    ingest.stats.mqttOversize++;
+    logger.warn({ uniqueId, bytes: payload.length, limit: MQTT_MAX_PAYLOAD_BYTES }, 'field-assets: MQTT payload over the limit dropped');
+    return;
+  }
+  try {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      throw new IngestError(400, '(payload)', 'the payload is not valid JSON');
+    }
+    await ingest.submit(decodeMqttPayload(uniqueId, body, Date.now()), { unknownStatus: 404, authenticated });
+    counters.mqttAccepted++;
+  } catch (err) {
+    counters.mqttRejected++;
+    if (err instanceof IngestError) logger.debug({ uniqueId, status: err.status, reason: err.message }, 'field-assets: MQTT position refused');
+    else logger.error({ err, uniqueId }, 'field-assets: MQTT position failed');
+  }
+}
+
+export async function startEmbeddedBroker(opts: {
+  host: string;
+  port: number;
+  prefix: string;
+  ingest: Ingest;
+  state: FieldState;
+  db: Parameters<FieldState['lookup']>[0];
+  logger: Logger;
+  counters: ListenerCounters;
+}): Promise<Listener> {
+  const { ingest, state, logger, counters, prefix } = opts;
+  const devices = new WeakMap<Client, DeviceInfo>();
+  const authError = (code: AuthenticateError['returnCode'], message: string): AuthenticateError => {
+    const e = new Error(message) as AuthenticateError;
+    e.returnCode = code;
+    return e;
+  };
+  const broker = await Aedes.createBroker({
+    maxClientsIdLength: 64,
+    authenticate: (client, username, password, done) => {
+      void (async () => {
+        const d = username ? await state.lookup(opts.db, username, Date.now()) : null;
+        const token = password ? password.toString('utf8') : '';
+        if (!d || !d.tokenHash || !token || !tokenMatches(token, d.tokenHash) || d.status === 'retired') {
+          counters.mqttConnectionsRefused++;
+          done(authError(4, 'bad username or password'), false);
+          return;
+        }
+        devices.set(client, d);
+        done(null, true);
+      })().catch((err: unknown) => {
+        logger.error({ err }, 'field-assets: MQTT authentication failed');
+        done(authError(3, 'server unavailable'), false);
+      });
+    },
+    authorizeSubscribe: (_client, _sub, done) => done(new Error('devices may not subscribe')),
+    authorizePublish: (client, packet, done) => {
+      const d = client ? devices.get(client) : undefined;
+      const id = topicDevice(packet.topic, prefix);
+      if (!d || id !== d.uniqueId) {
+        done(new Error(`may publish only to ${prefix}/<own uniqueId>/${MQTT_POSITION_SUFFIX}`));
+        return;
+      }
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      void ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true).finally(() => {
+        // Not forwarded: nobody subscribes; the PUBACK leaves only now, after the commit.
+        packet.payload = Buffer.alloc(0);
+        done(null);
+      });
+    },
+  });
+  broker.on('clientError', (_client, err) => logger.debug({ err: err.message }, 'field-assets: MQTT client error'));
+  broker.on('connectionError', (_client, err) => logger.debug({ err: err.message }, 'field-assets: MQTT connection error'));
+  const server = net.createServer((socket) => {
+    const stream = guardedStream(socket, MQTT_HARD_FRAME_LIMIT, () => {
+      counters.mqttOversize++;
+      logger.warn({ limit: MQTT_HARD_FRAME_LIMIT, remote: socket.remoteAddress }, 'field-assets: MQTT packet over the frame limit; connection closed');
+    });
+    broker.handle(stream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => logger.error({ err }, 'field-assets: MQTT listener error'));
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface ExternalMqtt {
+  client: MqttClient;
+  close(): Promise<void>;
+}
+
+/** Subscribes to <prefix>/+/position on an external broker; reconnects with exponential back-off (1 s to 30 s). */
+export function connectExternalBroker(opts: { url: string; prefix: string; ingest: Ingest; logger: Logger; counters: ListenerCounters }): ExternalMqtt {
+  const { ingest, logger, counters, prefix } = opts;
+  const base = 1000;
+  const client = mqtt.connect(opts.url, {
+    clientId: `kotwal-field-assets-${Math.random().toString(16).slice(2, 10)}`,
+    clean: true,
+    reconnectPeriod: base,
+    connectTimeout: 10_000,
+    resubscribe: true,
+    protocolVersion: 4,
+  });
+  let connected = false;
+  client.on('connect', () => {
+    connected = true;
+    client.options.reconnectPeriod = base;
+    client.subscribe(mqttPositionWildcard(prefix), { qos: 1 }, (err) => {
+      if (err) logger.error({ err }, 'field-assets: MQTT subscribe failed');
+    });
+    logger.info({ url: redact(opts.url) }, 'field-assets: connected to the MQTT broker');
+  });
+  client.on('reconnect', () => {
+    counters.mqttReconnects++;
+  });
+  client.on('close', () => {
+    if (connected) logger.warn({ url: redact(opts.url) }, 'field-assets: MQTT broker connection lost; reconnecting');
+    connected = false;
+    client.options.reconnectPeriod = Math.min(30_000, (client.options.reconnectPeriod ?? base) * 2);
+  });
+  client.on('error', (err) => logger.warn({ err: err.message }, 'field-assets: MQTT client error'));
+  // Acknowledge (QoS 1) only once the position is committed or refused.
+  client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    const id = topicDevice(packet.topic, prefix);
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (!id) {
+      done();
+      return;
+    }
+    void ingestMqtt(ingest, logger, counters, id, payload, true).finally(() => done());
+  };
+  return {
+    client,
+    close: () => new Promise<void>((resolve) => client.end(true, {}, () => resolve())),
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}
