@@ -35,7 +35,7 @@ const readLines = (file: string): string[] => readFileSync(file, 'utf8').split('
 
 /** Every record of a CSV extract, through the canonical reader (fromFlat + validateRecord). */
 function readCsv(dir: string, registry: RegistryName): { flat: Record<string, string>[]; validated: ReturnType<typeof validateRecord>[] } {
-  const flat = parse(readFileSync(path.join(dir, `${registry}.csv`), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const flat = parse<Record<string, string>>(readFileSync(path.join(dir, `${registry}.csv`), 'utf8'), { columns: true, skip_empty_lines: true });
   const validated = flat.map((row) => {
     const { value, errors } = fromFlat(registry, row);
     assert.deepEqual(errors, [], `${registry}: ${JSON.stringify(row)}`);
