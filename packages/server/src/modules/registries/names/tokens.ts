@@ -172,27 +172,8 @@ function compounds(ws: Work[]): Work[] {
   return out;
 }
 
-/**
- * Skeletons by script and spelling. Names repeat a lot (a few thousand
- * spellings cover most of a population), so importing millions of persons
- * mostly hits this cache. Bounded: cleared when full.
- */
-const skeletons = new Map<string, Skeleton>();
-const MAX_CACHED = 50_000;
-
-function skeletonOf(script: Script, basis: string): Skeleton {
-  const k = script === 'latin' ? 'l' + basis : 'a' + basis;
-  let sk = skeletons.get(k);
-  if (sk === undefined) {
-    sk = script === 'latin' ? romanSkeleton(basis) : urduSkeleton(basis);
-    if (skeletons.size >= MAX_CACHED) skeletons.clear();
-    skeletons.set(k, sk);
-  }
-  return sk;
-}
-
 function finish(w: Work): Tok {
-  const skel = skeletonOf(w.script, w.basis);
+  const skel = w.script === 'latin' ? romanSkeleton(w.basis) : urduSkeleton(w.basis);
   let key = skel.key;
   let alias: string | null = null;
   if (w.via === 'compound') {
@@ -203,7 +184,11 @@ function finish(w: Work): Tok {
   return { text: w.text, script: w.script, folded, basis: w.basis, skel, key, via: w.via, alias };
 }
 
-/** The full analysis of a name: at most MAX_TOKENS tokens, each with a non-empty key. Never throws. */
+/**
+ * The full analysis of a name: at most MAX_TOKENS tokens, each with a
+ * non-empty key. Never throws. (No cache: with millions of distinct names a
+ * cache's churn costs more in garbage collection than it saves.)
+ */
 export function analyse(name: unknown): Tok[] {
   if (typeof name !== 'string' || name.length === 0) return [];
   const raw = scan(name);
