@@ -10,9 +10,9 @@ import type { FieldEvent } from '@kotwal/contracts';
 import { errorMessage } from '../../api/client.ts';
 import { useSession } from '../../core/auth/session.tsx';
 import { Link } from '../../router.tsx';
-import { formatDateTime, formatRelative } from '../../ui/format.ts';
+import { formatDateTime } from '../../ui/format.ts';
 import { useNow } from '../../ui/use-now.ts';
-import { EVENT_LABELS, eventKindOf, fieldApi, severityOf } from './api.ts';
+import { ago, EVENT_LABELS, eventKindOf, fieldApi, severityOf } from './api.ts';
 import { liveStore, type LiveSnapshot } from './live.ts';
 
 const SHOWN = 5;
@@ -81,7 +81,7 @@ export function AlertBanner({ live, base }: { live: LiveSnapshot; base: string }
                 {device?.name ?? 'device'}
               </Link>
               <time className="muted small" dateTime={a.at} title={formatDateTime(a.at)}>
-                {formatRelative(a.at, now)}
+                {ago(a.at, now)}
               </time>
               {can('field-assets.write') ? (
                 <button

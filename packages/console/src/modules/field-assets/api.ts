@@ -26,6 +26,7 @@ import type {
   FieldUpdateGeofenceRequest,
 } from '@kotwal/contracts';
 import { apiClient } from '../../api/client.ts';
+import { formatRelative } from '../../ui/format.ts';
 
 export type {
   FieldDevice,
@@ -39,6 +40,13 @@ export type {
 } from '@kotwal/contracts';
 
 const BASE = '/api/v1/field-assets';
+
+/** "12 s ago" for a device time; a fix stamped slightly ahead of this browser's clock reads "just now", not "in 3 s". */
+export function ago(iso: string | null | undefined, now: number): string {
+  if (!iso) return formatRelative(iso, now);
+  const t = Date.parse(iso);
+  return formatRelative(iso, Number.isNaN(t) ? now : Math.max(now, t));
+}
 const seg = (s: string): string => encodeURIComponent(s);
 
 export const kindOf = (d: FieldDevice): FieldAssetKind => d.kind;

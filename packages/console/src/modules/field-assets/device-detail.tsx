@@ -6,16 +6,16 @@
  */
 import { useMemo, useState } from 'react';
 import { DEVICE_SERVICE_STATUSES, type DeviceServiceStatus, type FieldDevice, type FieldPosition } from '@kotwal/contracts';
-import { errorMessage, isApiError } from '../../api/client.ts';
+import { ApiError, errorMessage, isApiError } from '../../api/client.ts';
 import { useSession } from '../../core/auth/session.tsx';
 import { Link } from '../../router.tsx';
 import { Alert, Badge, EmptyState, Loading } from '../../ui/feedback.tsx';
 import { Field } from '../../ui/forms.tsx';
-import { formatDateTime, formatRelative } from '../../ui/format.ts';
+import { formatDateTime } from '../../ui/format.ts';
 import { Section } from '../../ui/page.tsx';
 import { useAsync } from '../../ui/use-async.ts';
 import { useNow } from '../../ui/use-now.ts';
-import { EVENT_LABELS, eventKindOf, fieldApi, KIND_LABELS, kindOf, serviceStatusOf, severityOf } from './api.ts';
+import { ago, EVENT_LABELS, eventKindOf, fieldApi, KIND_LABELS, kindOf, serviceStatusOf, severityOf } from './api.ts';
 import { liveStore, type LiveSnapshot } from './live.ts';
 import { FieldMap } from './map/field-map.tsx';
 import { DeviceMarkers } from './map/device-markers.tsx';
@@ -73,12 +73,16 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
             <dd className="mono" data-testid="fa-detail-uniqueid">
               {device.uniqueId}
             </dd>
+            <dt>Connection</dt>
+            <dd>
+              <ConnectionBadge device={device} />
+            </dd>
             <dt>Unit</dt>
             <dd>{device.unit ?? '\u2014'}</dd>
             <dt>Service status</dt>
             <dd data-testid="fa-detail-service">{serviceStatusOf(device)}</dd>
             <dt>Last report</dt>
-            <dd title={formatDateTime(st.lastSeenAt)}>{formatRelative(st.lastSeenAt, now)}</dd>
+            <dd title={formatDateTime(st.lastSeenAt)}>{ago(st.lastSeenAt, now)}</dd>
             <dt>Battery</dt>
             <dd>
               <BatteryText level={st.batteryLevel} charging={st.charging} />
@@ -109,7 +113,7 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
                 · {pos.speedKph !== null ? `${Math.round(pos.speedKph)} km/h` : 'speed unknown'}
                 {pos.accuracy !== null ? ` · \u00b1${Math.round(pos.accuracy)} m` : ''} ·{' '}
                 <time dateTime={pos.fixTime} title={formatDateTime(pos.fixTime)}>
-                  {formatRelative(pos.fixTime, now)}
+                  {ago(pos.fixTime, now)}
                 </time>{' '}
                 via {pos.protocol}
               </p>
@@ -179,7 +183,7 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
                 <li key={e.id} data-testid={`fa-detail-event-${eventKindOf(e)}`} className={`fa-alert-${eventKindOf(e) === 'sos' ? 'sos' : severityOf(e)}`}>
                   <span className="fa-alert-kind">{EVENT_LABELS[eventKindOf(e)]}</span> {e.message}{' '}
                   <time className="muted small" dateTime={e.at} title={formatDateTime(e.at)}>
-                    {formatRelative(e.at, now)}
+                    {ago(e.at, now)}
                   </time>
                   {e.acknowledgedAt ? <span className="muted small"> · acknowledged by {e.acknowledgedBy}</span> : null}
                 </li>
@@ -261,6 +265,12 @@ function EditDevice({ device }: { device: FieldDevice }) {
     setSaved(false);
     try {
       const n = limit.trim() ? Number(limit) : null;
+      if (n !== null && !Number.isFinite(n)) {
+        setError(
+          new ApiError({ status: 400, type: 'about:blank', title: 'Check the form', errors: [{ field: '/speedLimitKph', message: 'must be a number' }] }),
+        );
+        return;
+      }
       const d = await fieldApi.updateDevice(device.id, { name: name.trim(), unit: unit.trim() || null, status, speedLimitKph: n });
       liveStore.upsertDevice(d);
       setSaved(true);

@@ -9,9 +9,9 @@ import { FIELD_ASSET_KINDS, type DeviceConnection, type FieldAssetKind } from '@
 import { useSession } from '../../core/auth/session.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { Badge, EmptyState } from '../../ui/feedback.tsx';
-import { formatDateTime, formatRelative } from '../../ui/format.ts';
+import { formatDateTime } from '../../ui/format.ts';
 import { useNow } from '../../ui/use-now.ts';
-import { connectionOf, eventKindOf, KIND_LABELS, kindOf } from './api.ts';
+import { ago, connectionOf, eventKindOf, KIND_LABELS, kindOf } from './api.ts';
 import { liveStore, type LiveSnapshot } from './live.ts';
 import { FieldMap, useFieldMap } from './map/field-map.tsx';
 import { DeviceMarkers } from './map/device-markers.tsx';
@@ -191,7 +191,7 @@ export function LiveScreen({ base, live }: { base: string; live: LiveSnapshot })
                       <ConnectionBadge device={d} />
                       <BatteryText level={d.state.batteryLevel} charging={d.state.charging} />
                       <span className="muted small" title={p ? formatDateTime(p.fixTime) : undefined}>
-                        {p ? formatRelative(p.fixTime, now) : 'no position'}
+                        {p ? ago(p.fixTime, now) : 'no position'}
                       </span>
                     </span>
                   </button>
