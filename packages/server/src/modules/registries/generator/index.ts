@@ -16,7 +16,7 @@ import path from 'node:path';
 import { REGISTRIES, type RegistryName } from '@kotwal/contracts';
 import { registryFields } from '../canonical.ts';
 import { UNITS } from './name-data.ts';
-import { BLOCK, nameKey, Population, REF_DATE, renderName, renderUrdu, STREAM, type Person, type PersonName } from './population.ts';
+import { BLOCK, nameKey, Population, REF_DATE, renderUrdu, STREAM, type Person, type PersonName } from './population.ts';
 import { hashSeed, Permutation, Rng } from './prng.ts';
 import { blockRecords, Counters, type Rec } from './records.ts';
 
@@ -130,6 +130,14 @@ class Sink {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
+/** A string as JSON: quoted as is when nothing needs escaping (names, places), else JSON.stringify. */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
   let s: string;
@@ -301,19 +309,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       for (const p of persons) {
         const nk = nameKey(p.name.ids);
         const fk = nameKey(p.father.ids);
+        // The identity record just made holds NADRA's spellings; reuse them rather than render again.
+        const id = records.identity[p.local];
+        const name = id['name'] as string;
+        const urdu = (id['nameUrdu'] as string | undefined) ?? renderUrdu(p.name.ids);
         truth.push(
-          `${JSON.stringify({
-            cnic: p.cnic,
-            name: renderName(p.name),
-            fatherName: renderName(p.father),
-            nameUrdu: renderUrdu(p.name.ids),
-            district: p.district.name,
-            birthYear: p.birthYear,
-            gender: p.gender,
-            nameKey: nk,
-            fatherNameKey: fk,
-            records: links[p.local],
-          })}\n`,
+          `{"cnic":"${p.cnic}","name":${jsonString(name)},"fatherName":${jsonString(id['fatherName'] as string)},"nameUrdu":${jsonString(urdu)},` +
+            `"district":${jsonString(p.district.name)},"birthYear":${p.birthYear},"gender":"${p.gender}","nameKey":"${nk}","fatherNameKey":"${fk}",` +
+            `"records":${JSON.stringify(links[p.local])}}\n`,
         );
         if (names.has(nk)) {
           for (const k of [queryKey(nk, null, null), queryKey(nk, fk, null), queryKey(nk, null, p.district.index), queryKey(nk, fk, p.district.index)]) {
