@@ -345,15 +345,15 @@ export class Ingest {
         const where = { lat: p.lat, lon: p.lon };
         // Geofences.
         const inside = new Set(this.state.grid.containing(where));
-        for (const g of inside) {
-          if (!s.geofences.has(g)) {
-            ev(device, 'geofence-enter', 'info', at, where, `${device.name} entered ${this.state.geofenceNames.get(g) ?? 'a geofence'}`, { geofenceId: g });
-          }
-        }
         for (const g of s.geofences) {
           // A geofence deleted meanwhile is dropped silently.
           if (!inside.has(g) && this.state.geofenceNames.has(g)) {
             ev(device, 'geofence-exit', 'info', at, where, `${device.name} left ${this.state.geofenceNames.get(g) ?? 'a geofence'}`, { geofenceId: g });
+          }
+        }
+        for (const g of inside) {
+          if (!s.geofences.has(g)) {
+            ev(device, 'geofence-enter', 'info', at, where, `${device.name} entered ${this.state.geofenceNames.get(g) ?? 'a geofence'}`, { geofenceId: g });
           }
         }
         s.geofences = inside;

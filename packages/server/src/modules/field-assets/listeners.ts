@@ -285,7 +285,8 @@ export async function startEmbeddedBroker(opts: {
         done(authError(3, 'server unavailable'), false);
       });
     },
-    authorizeSubscribe: (_client, _sub, done) => done(new Error('devices may not subscribe')),
+    // Devices may not subscribe: the subscription is refused (granted QoS 128), the connection kept.
+    authorizeSubscribe: (_client, _sub, done) => done(null, null),
     authorizePublish: (client, packet, done) => {
       const d = client ? devices.get(client) : undefined;
       const id = topicDevice(packet.topic, prefix);

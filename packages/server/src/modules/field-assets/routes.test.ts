@@ -202,7 +202,10 @@ describe('field-assets routes', () => {
     const t0 = secondsAgo(3600);
     // 10 minutes parked, then a drive east along Ferozepur Road (about 40 km/h).
     let n = 0;
-    for (let s = 0; s <= 600; s += 60) (assert.equal((await osmand(f, { id: 'MC-9', lat: 31.5, lon: 74.3, timestamp: t0 + s })).status, 200), n++);
+    for (let s = 0; s <= 600; s += 60) {
+      assert.equal((await osmand(f, { id: 'MC-9', lat: 31.5, lon: 74.3, timestamp: t0 + s })).status, 200);
+      n++;
+    }
     for (let i = 1; i <= 10; i++) {
       assert.equal((await osmand(f, { id: 'MC-9', lat: 31.5, lon: 74.3 + i * 0.004, speed: 22, timestamp: t0 + 600 + i * 30 })).status, 200);
       n++;

@@ -5,10 +5,12 @@
  * (Mosquitto) with a topic prefix of the test's own.
  */
 import { randomBytes } from 'node:crypto';
+import type { FieldAssetKind } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from '#test/app.ts';
 import { adminSession, authHeaders, issueToken, userSession, type Session } from '#test/auth-helpers.ts';
 import { fieldAssetsPorts, fieldAssetsRuntime } from '../index.ts';
 import type { FieldAssetsRuntime } from '../runtime.ts';
+import type { Principal } from '#core/context.ts';
 
 export const testMqttUrl = process.env['KOTWAL_TEST_MQTT_URL'] || null;
 export const BASE = '/api/v1/field-assets';
@@ -27,7 +29,18 @@ export interface FieldTestApp {
   close(): Promise<void>;
 }
 
-export async function fieldTestApp(opts: { env?: Record<string, string>; external?: boolean } = {}): Promise<FieldTestApp> {
+/** A principal for tests that register devices without signing in (as a CLI would). */
+export const SYSTEM_PRINCIPAL: Principal = {
+  kind: 'user',
+  id: 'test-system',
+  name: 'test-system',
+  permissions: new Set(['field-assets.read', 'field-assets.write', 'field-assets.covert']),
+  state: 'active',
+  sessionId: null,
+  csrfToken: null,
+};
+
+export async function fieldTestApp(opts: { env?: Record<string, string>; external?: boolean; users?: boolean } = {}): Promise<FieldTestApp> {
   const prefix = `kotwal-test-${randomBytes(4).toString('hex')}/field-assets`;
   const useExternal = opts.external ?? Boolean(testMqttUrl);
   const t = await buildTestApp({
@@ -41,15 +54,15 @@ export async function fieldTestApp(opts: { env?: Record<string, string>; externa
   });
   try {
     // The chief holds field-assets.* (covert included, so MFA) and may issue tokens.
-    const admin = await userSession(t, await adminSession(t), 'chief', ['admin', 'supervisor']);
-    const token = await issueToken(t, admin, ['field-assets.read', 'field-assets.write'], 'field-ops');
+    const admin = opts.users === false ? null : await userSession(t, await adminSession(t), 'chief', ['admin', 'supervisor']);
+    const token = admin ? await issueToken(t, admin, ['field-assets.read', 'field-assets.write'], 'field-ops') : '';
     const ports = fieldAssetsPorts(t.ctx);
     const rt = fieldAssetsRuntime(t.ctx);
     if (!ports.osmand || !rt) throw new Error('the OsmAnd listener did not start');
     return {
       t,
-      admin,
-      adminHeaders: authHeaders(admin),
+      admin: admin as Session,
+      adminHeaders: admin ? authHeaders(admin) : {},
       opsHeaders: { authorization: `Bearer ${token}` },
       osmand: `http://127.0.0.1:${ports.osmand}`,
       mqttPort: ports.mqtt,
@@ -75,9 +88,43 @@ export async function osmand(
   params: Record<string, string | number>,
   init: { method?: string } = {},
 ): Promise<{ status: number; body: string }> {
-  const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const q = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
   const res = await fetch(`${f.osmand}/?${q.toString()}`, { method: init.method ?? 'POST' });
   return { status: res.status, body: await res.text() };
 }
 
 export const secondsAgo = (s: number): number => Math.floor(Date.now() / 1000) - s;
+
+/** Registers a device through the service (no HTTP session needed). */
+export async function registerDevice(
+  f: FieldTestApp,
+  body: { uniqueId: string; name: string; kind: FieldAssetKind; speedLimitKph?: number },
+): Promise<{ id: string; uniqueId: string }> {
+  return f.rt.service.createDevice({ principal: SYSTEM_PRINCIPAL, requestId: null }, body);
+}
+
+/** Rows of fa_events for a device, oldest first. */
+export async function eventsOf(
+  f: FieldTestApp,
+  deviceId: string,
+): Promise<{ kind: string; geofence_id: string | null; related_device_id: string | null; details: Record<string, unknown> }[]> {
+  return (
+    await f.t.ctx.db.query<{ kind: string; geofence_id: string | null; related_device_id: string | null; details: Record<string, unknown> }>(
+      'SELECT kind, geofence_id, related_device_id, details FROM fa_events WHERE device_id = $1 ORDER BY at, created_at',
+      [deviceId],
+    )
+  ).rows;
+}
+
+export async function positionCount(f: FieldTestApp, deviceId: string): Promise<number> {
+  return (await f.t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fa_positions WHERE device_id = $1', [deviceId])).rows[0]?.n ?? 0;
+}
+
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
