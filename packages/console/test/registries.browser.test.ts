@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../server/test/app.ts';
 import { adminSession, userSession, type Session } from '../../server/test/auth-helpers.ts';
+import { registriesModule } from '../../server/src/modules/registries/index.ts';
 import { ensureConsoleBuilt, launchBrowser, screenshotDir, sleep, totp, watchPageErrors } from './helpers.ts';
 
 const TIMEOUT = 15_000;
@@ -185,7 +186,8 @@ describe('registries (DES) screens in Chromium against the real server', () => {
 
   before(async () => {
     await ensureConsoleBuilt();
-    server = await startTestServer({ env: { KOTWAL_REGISTRY_RATE_PER_MINUTE: String(RATE_LIMIT) } });
+    // The registries system alone: these screens need no other, and another system's listeners stay out of this test.
+    server = await startTestServer({ modules: [registriesModule], env: { KOTWAL_REGISTRY_RATE_PER_MINUTE: String(RATE_LIMIT) } });
     admin = await adminSession(server);
     for (const [name, url] of Object.entries(ROUTES) as [RouteName, string][]) {
       const res = await api(admin, 'GET', url);
@@ -368,7 +370,7 @@ describe('registries (DES) screens in Chromium against the real server', () => {
     await investigator.waitForFunction((cnic) => document.querySelector('[data-testid="person-profile"]')?.getAttribute('data-cnic') === cnic, ALI);
   });
 
-  it('an operator sees linked persons masked: partial CNIC, no address', async (t) => {
+  it('an operator sees the persons linked to the subject masked: partial CNIC, marked as such', async (t) => {
     if (!needs(t, 'search', 'persons') || !needsData(t)) return;
     const page = await signIn(officers.operator);
     assert.equal(await page.getByTestId('case-covert').count(), 0, 'no covert option without registries.covert');
@@ -386,6 +388,9 @@ describe('registries (DES) screens in Chromium against the real server', () => {
     assert.match(cnicText, /\*/, 'the linked CNIC is partial');
     assert.equal(await link.locator('[data-masked]').getAttribute('data-masked'), 'true');
     assert.ok((await page.getByTestId('person-vehicles').getByTestId('masked-badge').count()) >= 1, 'masking is marked visibly');
+    const relatives = page.getByTestId('person-relatives');
+    assert.ok((await relatives.getByTestId('relative-link').count()) >= 1, 'relatives are listed');
+    for (const cnic of await relatives.locator('[data-masked]').allInnerTexts()) assert.match(cnic, /\*/, `relative ${cnic} is masked`);
     await shot(page, 'profile-masked');
 
     // Expanding the masked link: the linked person is the subject now, but the operator still gets no address of others.
@@ -453,6 +458,23 @@ describe('registries (DES) screens in Chromium against the real server', () => {
     await oversight.getByTestId(`alert-row-${id}`).waitFor({ state: 'detached' });
     await oversight.getByTestId('alerts-show-acknowledged').check();
     assert.equal(await oversight.getByTestId(`alert-row-${id}`).getAttribute('data-acknowledged'), 'true');
+  });
+
+  it('a covert query is flagged covert in the access log oversight reads', async (t) => {
+    if (!needs(t, 'persons', 'accessLog') || !needsData(t) || !investigator || !oversight) return;
+    await investigator.getByTestId('case-change').click();
+    await investigator.getByTestId('case-covert').check();
+    await investigator.getByTestId('case-apply').click();
+    await investigator.getByTestId('case-current').getByText('covert').waitFor();
+    const answered = investigator.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1/registries/persons/${SISTER}`);
+    await investigator.goto(`${server.baseUrl}/systems/registries/persons/${SISTER}`);
+    assert.match((await answered).url(), /covert=true/, 'the covert flag goes with the query');
+    await investigator.getByTestId('person-identity').waitFor();
+
+    await oversight.goto(`${server.baseUrl}/systems/registries/access-log/${SISTER}`);
+    await oversight.getByTestId('access-log-table').waitFor();
+    const covert = oversight.locator('[data-testid="access-log-row"][data-actor="inv.khan"][data-covert="true"]');
+    assert.ok((await covert.count()) >= 1, 'oversight sees the covert access, flagged');
   });
 
   it('the anomaly control blocks an officer (423 shown); a supervisor releases them with a note', async (t) => {
