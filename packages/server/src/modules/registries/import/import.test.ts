@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import type { ImportSummary } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from '#test/app.ts';
+import { registriesModule } from '../index.ts';
 import { nameKeys } from '../names/index.ts';
 import { ImportInputError } from './mapping.ts';
 import { ImportFailedError, runImport, type ImportFormat } from './service.ts';
@@ -31,7 +32,8 @@ describe('registry import (service)', () => {
   let t: TestApp;
 
   before(async () => {
-    t = await buildTestApp();
+    // Only this module: the import depends on no other (and is not held up by their lifecycles).
+    t = await buildTestApp({ modules: [registriesModule] });
   });
   after(async () => t.close());
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { PROBLEM_TYPES, type ImportSummary, type Problem } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from '#test/app.ts';
+import { registriesModule } from '../index.ts';
 import { adminSession, authHeaders, issueToken, userSession, type Session } from '#test/auth-helpers.ts';
 
 const BASE = '/api/v1/registries/imports';
@@ -16,7 +17,8 @@ describe('registry import routes', () => {
   let operator: Session;
 
   before(async () => {
-    t = await buildTestApp();
+    // Only this module: the import depends on no other (and is not held up by their lifecycles).
+    t = await buildTestApp({ modules: [registriesModule] });
     admin = await adminSession(t);
     steward = await userSession(t, admin, 'stella', ['registry-steward']);
     operator = await userSession(t, admin, 'omar', ['operator']);
