@@ -62,6 +62,7 @@ export async function runSimulation(opts: RunOptions, transport: Transport): Pro
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
     ...(opts.sosProbability !== undefined ? { sosProbability: opts.sosProbability } : {}),
   });
+  await transport.prepare?.(fleet.map((d) => d.uniqueId));
   const busy = new Uint8Array(fleet.length);
   const last = new Float64Array(fleet.length);
   const start = now();

@@ -19,6 +19,8 @@ export interface SendResult {
 
 export interface Transport {
   readonly name: string;
+  /** Opens what a device needs before its first fix (MQTT connections), so the run measures steady traffic. */
+  prepare?(uniqueIds: readonly string[]): Promise<void>;
   send(fix: SimFix): Promise<SendResult>;
   close(): Promise<void>;
 }
@@ -150,6 +152,14 @@ export async function mqttTransport(opts: MqttTransportOptions): Promise<Transpo
   };
   return {
     name: 'mqtt',
+    async prepare(uniqueIds) {
+      // 50 connections at a time; a device that cannot connect is counted as failed when it sends.
+      let next = 0;
+      const worker = async () => {
+        while (next < uniqueIds.length) await clientFor(uniqueIds[next++]).catch(() => undefined);
+      };
+      await Promise.all(Array.from({ length: Math.min(50, uniqueIds.length) }, worker));
+    },
     async send(fix) {
       const client = await clientFor(fix.uniqueId);
       await client.publishAsync(mqttPositionTopic(fix.uniqueId, opts.topicPrefix), JSON.stringify(mqttPayload(fix)), { qos });
