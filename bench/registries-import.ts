@@ -150,7 +150,9 @@ try {
   );
   const g0 = performance.now();
   const gen = await generate({ people: PEOPLE, seed: 'bench-import', outDir: dir, format: 'csv' });
-  console.log(`generated ${fmt(PEOPLE)} people in ${fmt((performance.now() - g0) / 1000, 1)} s: identity ${fmt(gen.counts.identity)} rows, sims ${fmt(gen.counts.sims)} rows`);
+  console.log(
+    `generated ${fmt(PEOPLE)} people in ${fmt((performance.now() - g0) / 1000, 1)} s: identity ${fmt(gen.counts.identity)} rows, sims ${fmt(gen.counts.sims)} rows`,
+  );
   const registries: RegistryName[] = namesBuilt ? ['identity', 'sims'] : ['sims'];
   if (!namesBuilt) console.log('names/index.ts is not built yet: the identity figure (person index) is skipped');
 
@@ -164,7 +166,12 @@ try {
     console.log(`\n${engine.name}`);
     const { db, url, dispose } = await engine.open();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kotwal-bench-data-'));
-    const core = await openCore({ config: loadConfig({ KOTWAL_DATA_DIR: dataDir, ...(url ? { DATABASE_URL: url } : {}) }), logger, db, onProgress: () => undefined });
+    const core = await openCore({
+      config: loadConfig({ KOTWAL_DATA_DIR: dataDir, ...(url ? { DATABASE_URL: url } : {}) }),
+      logger,
+      db,
+      onProgress: () => undefined,
+    });
     try {
       for (const registry of registries) {
         const file = path.join(dir, `${registry}.csv`);
