@@ -306,6 +306,30 @@ describe('field assets console in Chromium against the real server', () => {
     await page.getByTestId('fa-geofence-name').fill('Old city block');
     await page.getByTestId('fa-geofence-save').click();
     await page.getByTestId('fa-geofence-Old city block').getByText('polygon, 3 corners').waitFor();
+
+    // A corridor along a route, 200 m wide.
+    await page.getByTestId('fa-draw-corridor').click();
+    await page.mouse.click(cx + 60, cy + 100);
+    await page.mouse.click(cx + 120, cy + 120);
+    await page.mouse.dblclick(cx + 180, cy + 110);
+    await page
+      .getByTestId('fa-draw-hint')
+      .getByText(/corridor, 3 points/)
+      .waitFor();
+    await page.getByTestId('fa-corridor-width').fill('200');
+    await page.getByTestId('fa-geofence-name').fill('VIP route');
+    await page.getByTestId('fa-geofence-save').click();
+    await page.getByTestId('fa-geofence-VIP route').getByText('corridor, 3 points, 200 m wide').waitFor();
+
+    // Edit the circle: a smaller radius, saved.
+    await page.getByTestId('fa-geofence-Charing Cross ring').click();
+    await page.getByTestId('fa-handle-center').waitFor();
+    await page.getByTestId('fa-circle-radius').fill('800');
+    await page.getByTestId('fa-geofence-save').click();
+    await page.getByTestId('fa-geofence-Charing Cross ring').getByText('circle, 800 m radius').waitFor();
+    const saved = await api<{ items: { name: string; geometry: { type: string; radiusMetres?: number } }[] }>(desk, 'GET', `${BASE}/geofences`);
+    assert.equal(saved.items.find((g) => g.name === 'Charing Cross ring')?.geometry.radiusMetres, 800);
+    assert.deepEqual(saved.items.map((g) => g.geometry.type).sort(), ['circle', 'corridor', 'polygon']);
     await shot('geofences');
   });
 
