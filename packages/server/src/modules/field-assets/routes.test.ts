@@ -6,6 +6,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import WebSocket from 'ws';
 import type {
   FieldDevice,
   FieldDeviceList,
@@ -15,7 +17,19 @@ import type {
   FieldPositionHistory,
   FieldTripsAndStops,
 } from '@kotwal/contracts';
-import { BASE, createDevice, fieldTestApp, osmand, secondsAgo, type FieldTestApp } from './test/harness.ts';
+import { BASE, createDevice, fieldTestApp, osmand, secondsAgo, until, type FieldTestApp } from './test/harness.ts';
+
+/** Opens the live stream over a real socket and collects its messages. */
+async function openLive(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; messages: { type: string; [k: string]: unknown }[] }> {
+  const messages: { type: string; [k: string]: unknown }[] = [];
+  const ws = new WebSocket(url, { headers });
+  ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString()) as { type: string }));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, messages };
+}
 
 describe('field-assets routes', () => {
   let f: FieldTestApp;
@@ -304,5 +318,56 @@ describe('field-assets routes', () => {
     assert.equal(twice.statusCode, 409);
     const open = (await get(`${BASE}/events?kind=sos&acknowledged=false`)).json<FieldEventList>();
     assert.ok(!open.items.some((e) => e.id === sos.id));
+  });
+
+  it('streams a snapshot then deltas over the WebSocket, covert devices only to covert holders (ledgered)', async () => {
+    const open = await createDevice(f, { uniqueId: 'LIVE-1', name: 'Live patrol', kind: 'patrol-vehicle' });
+    const covert = await createDevice(f, { uniqueId: 'LIVE-CC', name: 'Live covert', kind: 'covert-camera' });
+    assert.equal((await f.t.app.inject({ method: 'GET', url: `${BASE}/live`, headers: f.opsHeaders })).statusCode, 426);
+    // Without credentials the upgrade is refused by the guard (over a real socket: the guard records the address).
+    const address = await f.t.http.listen({ port: 0, host: '127.0.0.1' });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.get(`${address}${BASE}/live`, {
+        headers: { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', (_res, socket) => {
+        socket.destroy();
+        resolve(101);
+      });
+      req.on('error', reject);
+    });
+    assert.equal(status, 401);
+
+    const liveUrl = `${address.replace('http', 'ws')}${BASE}/live`;
+    const ops = await openLive(liveUrl, f.opsHeaders);
+    const chief = await openLive(liveUrl, { cookie: f.admin.cookie });
+    await until(() => ops.messages.length > 0 && chief.messages.length > 0, 5000, 'both snapshots');
+    const opsSnap = ops.messages[0] as { type: string; devices: { id: string }[] };
+    const chiefSnap = chief.messages[0] as { type: string; devices: { id: string }[] };
+    assert.equal(opsSnap.type, 'snapshot');
+    assert.ok(opsSnap.devices.some((d) => d.id === open.id));
+    assert.ok(!opsSnap.devices.some((d) => d.id === covert.id));
+    assert.ok(chiefSnap.devices.some((d) => d.id === covert.id));
+
+    const t = secondsAgo(5);
+    assert.equal((await osmand(f, { id: 'LIVE-1', lat: 31.5, lon: 74.3, timestamp: t })).status, 200);
+    assert.equal((await osmand(f, { id: 'LIVE-CC', lat: 31.6, lon: 74.4, timestamp: t })).status, 200);
+    const seen = (m: { type: string; [k: string]: unknown }[], id: string) =>
+      m.some((x) => x.type === 'positions' && (x['items'] as { deviceId: string }[]).some((p) => p.deviceId === id));
+    await until(() => seen(chief.messages, covert.id) && seen(chief.messages, open.id) && seen(ops.messages, open.id), 5000, 'the position deltas');
+    assert.ok(!seen(ops.messages, covert.id), 'no covert position to a non-covert client');
+    assert.ok(!ops.messages.some((x) => x.type === 'status' && x['deviceId'] === covert.id));
+    assert.ok(chief.messages.some((x) => x.type === 'status' && x['deviceId'] === covert.id));
+    ops.ws.close();
+    chief.ws.close();
+    await until(() => f.rt.hub.size === 0, 5000, 'the hub to forget closed clients');
+    await f.t.ledger.flush();
+    const views = await f.t.ledger.listEntries({ action: 'field-assets.covert.viewed', order: 'desc', limit: 20 });
+    assert.ok(views.items.length >= 2, 'the snapshot and the covert deltas were ledgered');
+    assert.ok(views.items.every((e) => e.actorType === 'user'));
   });
 });
