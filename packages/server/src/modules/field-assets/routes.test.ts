@@ -37,6 +37,8 @@ describe('field-assets routes', () => {
     f = await fieldTestApp();
   });
   after(async () => {
+    // The live test listened on a real port: drop its connections so close does not wait on them.
+    f?.t.http.server.closeAllConnections();
     await f?.close();
   });
 
@@ -328,10 +330,12 @@ describe('field-assets routes', () => {
     const address = await f.t.http.listen({ port: 0, host: '127.0.0.1' });
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.get(`${address}${BASE}/live`, {
+        agent: false,
         headers: { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
       });
       req.on('response', (res) => {
         res.resume();
+        res.socket.destroy();
         resolve(res.statusCode ?? 0);
       });
       req.on('upgrade', (_res, socket) => {
