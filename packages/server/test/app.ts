@@ -53,6 +53,9 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     LOG_LEVEL: process.env['KOTWAL_TEST_LOG_LEVEL'] ?? 'silent',
     KOTWAL_RATE_LIMIT: '100000',
     KOTWAL_LOGIN_RATE_LIMIT: '100000',
+    // Device listeners on free ports: test apps run side by side, and 1883/5055 may be taken.
+    OSMAND_PORT: '0',
+    MQTT_PORT: '0',
     ...(useNats && testNatsUrl ? { NATS_URL: testNatsUrl } : {}),
     ...(opts.env ?? {}),
   });

@@ -311,13 +311,19 @@ export async function startEmbeddedBroker(opts: {
     });
     broker.handle(stream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // The port is taken: stop the broker's heartbeat timers, or they keep the process alive.
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
   server.on('error', (err) => logger.error({ err }, 'field-assets: MQTT listener error'));
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
