@@ -66,6 +66,8 @@ interface Disclosure<T> {
 const CASE_RE = new RegExp(CASE_REF_PATTERN);
 const LINK_TTL_MS = 12 * 60 * 60 * 1000;
 const RELATIVES_LIMIT = 20;
+/** Below this, names share a phonetic key but are different names (see names/index.ts). */
+const MIN_NAME_SCORE = 0.7;
 
 /** In-memory sliding windows per officer (one process; blocks themselves are persisted and shared). */
 class ActivityWindows {
@@ -404,8 +406,12 @@ export function createRegistriesService(ctx: CoreContext, opts: { now?: () => Da
             if (relaxed) why.push("father's name: no match (ranked on the name alone)");
             if (filter.district) why.push(`district: ${p.district}`);
             if (filter.yearFrom !== null || filter.yearTo !== null) why.push(`born ${p.birth_year ?? 'unknown'}`);
-            return { p, score: relaxed ? score * 0.8 : score, why };
+            return { p, score: relaxed ? score * 0.8 : score, why, weakest: Math.min(n.weakest, f ? f.weakest : 1) };
           })
+          // Keys are deliberately coarse (Roman spellings do not show vowel
+          // length): a candidate where any name only shares the key
+          // (Muhammad / Mahmood, Hassan / Hussain) is not a match.
+          .filter((r) => r.weakest >= MIN_NAME_SCORE)
           .sort((x, y) => y.score - x.score || x.p.cnic.localeCompare(y.p.cnic))
           .slice(0, limit);
         const identities = new Map(

@@ -79,7 +79,7 @@
  * Shahid شاہد = 0.75). Different keys: 0.3..0.6 when the keys (or Roman
  * spellings) are Jaro-Winkler >= 0.85 ("similar spelling", a typo), else 0.
  * Name score = mean over the query's tokens (a missing token counts 0), times
- * 1 - 0.08 per candidate token not in the query (at most 5).
+ * 1 - 0.12 per candidate token not in the query (at most 5): a missing name part weighs more than a spelling variant.
  *
  * KNOWN LIMITS (deliberate, for recall):
  * - Pairs that differ only by a vowel length that Roman spellings do not
@@ -116,6 +116,8 @@ export interface NameComparison {
   score: number;
   /** Why it matched, one line per token pair. */
   why: string[];
+  /** The lowest score of any query token: below ~0.7 a token only shares a key (Muhammad / Mahmood). */
+  weakest: number;
 }
 
 /** The name's tokens (at most 12), titles dropped, compounds joined. Never throws; [] for no name. */
@@ -154,6 +156,6 @@ export function compareNames(query: string, candidate: { roman: string; urdu?: s
     const c = (candidate ?? {}) as { roman?: unknown; urdu?: unknown };
     return compareTokens(lastQueryToks, analyse(c.roman), analyse(c.urdu));
   } catch {
-    return { score: 0, why: [] };
+    return { score: 0, why: [], weakest: 0 };
   }
 }

@@ -130,8 +130,12 @@ function romanUrduConflict(roman: string, urdu: string, initial: boolean): numbe
   if (wawVowel && (r.q & QU) === 0) c += 1;
   if (yehVowel && (r.q & (QI | QE)) === 0) c += 1;
   if (u.alif && (r.q & QA) === 0) c += 0.5;
-  if ((r.long & QU) !== 0 && !u.waw) c += 1;
-  if ((r.long & (QI | QE)) !== 0 && !u.yeh) c += 1;
+  // A long vowel the Roman spells out (oo, ee, ai) but the Urdu does not
+  // write is strong evidence of another name (Mahmood is not محمد, Shaheed
+  // is not شاہد); a long vowel the Urdu writes but a romanisation leaves
+  // short is common (Qurashi for قریشی) and weighs half as much.
+  if ((r.long & QU) !== 0 && !u.waw) c += 2;
+  if ((r.long & (QI | QE)) !== 0 && !u.yeh) c += 2;
   if ((r.long & QA) !== 0 && !u.alif) c += 0.5;
   return c;
 }
@@ -219,6 +223,8 @@ export function pairScore(q: Tok, c: Tok): PairScore {
 export interface Comparison {
   score: number;
   why: string[];
+  /** The lowest score of any query token (0 when one found no partner). */
+  weakest: number;
 }
 
 function quote(s: string): string {
@@ -231,7 +237,7 @@ export function compareTokens(query: Tok[], roman: Tok[], urdu: Tok[]): Comparis
   const nr = roman.length;
   const nc = nr + urdu.length;
   const slots = Math.max(nr, urdu.length);
-  if (nq === 0 || nc === 0) return { score: 0, why: nq === 0 ? [] : query.map((q) => quote(q.text) + ': no match') };
+  if (nq === 0 || nc === 0) return { score: 0, weakest: 0, why: nq === 0 ? [] : query.map((q) => quote(q.text) + ': no match') };
   const cand = (i: number): Tok => (i < nr ? roman[i] : urdu[i - nr]);
   // score matrix, then greedy: best remaining pair first
   const score: number[] = new Array<number>(nq * nc);
@@ -277,12 +283,14 @@ export function compareTokens(query: Tok[], roman: Tok[], urdu: Tok[]): Comparis
     }
   }
   // The Urdu spelling writes long vowels that Roman spellings leave ambiguous
-  // (Shahid شاہد / Shaheed شہید): when the candidate's Urdu token at the same
-  // position has the same key, a Roman match cannot score above it.
+  // (Shahid شاہد / Shaheed شہید, محمد / محمود): when the candidate's Urdu
+  // token at the same position has the same key, a match through its Roman
+  // spelling cannot score above the match against its Urdu spelling. This
+  // holds for Roman and Urdu queries alike.
   if (urdu.length === nr) {
     for (let qi = 0; qi < nq; qi++) {
       const ci = qMatch[qi];
-      if (ci < 0 || ci >= nr || qScore[qi] === 1 || query[qi].script !== 'latin') continue;
+      if (ci < 0 || ci >= nr || qScore[qi] === 1) continue;
       const u = urdu[ci];
       if (u.key !== roman[ci].key) continue;
       const us = pairScore(query[qi], u);
@@ -311,6 +319,8 @@ export function compareTokens(query: Tok[], roman: Tok[], urdu: Tok[]): Comparis
     for (let i = 0; i < src.length; i++) if (!posUsed[i] && !cUsed[fromRoman ? i : nr + i]) rest.push(quote(src[i].text));
     if (rest.length > 0) why.push('not in the query: ' + rest.join(', '));
   }
-  const total = (sum / nq) * (1 - 0.08 * Math.min(extra, 5));
-  return { score: Math.round(Math.max(0, Math.min(1, total)) * 1000) / 1000, why };
+  const total = (sum / nq) * (1 - 0.12 * Math.min(extra, 5));
+  let weakest = 1;
+  for (let qi = 0; qi < nq; qi++) weakest = Math.min(weakest, qMatch[qi] < 0 ? 0 : qScore[qi]);
+  return { score: Math.round(Math.max(0, Math.min(1, total)) * 1000) / 1000, why, weakest };
 }
