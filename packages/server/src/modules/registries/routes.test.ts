@@ -244,7 +244,7 @@ describe('registries: accountable search', () => {
     const ack = await post<{ acknowledgedBy: string }>(`/api/v1/registries/alerts/${canary.id}/acknowledge`, oversight);
     assert.equal(ack.status, 200);
     assert.equal(ack.body.acknowledgedBy, 'dpo.malik');
-    const events = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE name = 'registries.alert.raised'`);
+    const events = await t.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM event_outbox WHERE name = 'registries.alert.raised'`);
     assert.ok(events.rows[0].n >= 1);
   });
 
