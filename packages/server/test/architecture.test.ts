@@ -15,17 +15,16 @@ const modulesDir = path.join(root, 'packages/server/src/modules');
 function treePaths(): string[] {
   const block = /## Tree\n```\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
   const out: string[] = [];
-  let base = '';
+  // Folders open a level: a line indented deeper than a folder lies inside it.
+  const stack: { indent: number; path: string }[] = [];
   for (const line of block.split('\n')) {
     const m = /^(\s*)(\S+)/.exec(line);
     if (!m) continue;
     const [, indent, p] = m as unknown as [string, string, string];
-    if (indent.length === 0) {
-      base = p.endsWith('/') ? p : '';
-      out.push(p);
-    } else {
-      out.push(path.join(base, p));
-    }
+    while (stack.length && stack[stack.length - 1].indent >= indent.length) stack.pop();
+    const full = stack.length ? path.join(stack[stack.length - 1].path, p) : p;
+    out.push(full);
+    if (p.endsWith('/')) stack.push({ indent: indent.length, path: full });
   }
   return out;
 }
