@@ -64,7 +64,7 @@ async function sampleKeys(dir: string, n: number): Promise<Record<string, string
     const t = JSON.parse(l) as { cnic: string; records: Record<string, string[]> };
     for (const [type, registry] of Object.entries(want)) {
       const keys = registry === 'identity' ? [t.cnic] : (t.records[registry] ?? []);
-      if (keys[0] && out[type]!.length < n) out[type]!.push(keys[0]);
+      if (keys[0] && out[type].length < n) out[type].push(keys[0]);
     }
     if (Object.values(out).every((v) => v.length >= n)) break;
   }
@@ -125,17 +125,17 @@ for (const engine of wanted) {
       connections: CONNECTIONS,
       duration: DURATION,
       headers: authHeaders(inv),
-      requests: [{ setupRequest: (req) => ({ ...req, path: urls[k++ % urls.length]! }) }],
+      requests: [{ setupRequest: (req) => ({ ...req, path: urls[k++ % urls.length] }) }],
     });
     // Same SQL, no HTTP, no ledger: the record, its links and the linked persons.
     const spec: Record<string, string> = { msisdn: 'sims', vehicle: 'vehicles', passport: 'travel', ntn: 'tax', fir: 'criminal', cnic: 'identity' };
-    const flat = Object.entries(keys).flatMap(([type, vals]) => vals.map((v) => ({ registry: spec[type]!, key: v })));
+    const flat = Object.entries(keys).flatMap(([type, vals]) => vals.map((v) => ({ registry: spec[type], key: v })));
     const sqlLat: number[] = [];
     let done = 0;
     const tSql = performance.now();
     const worker = async () => {
       while (performance.now() - tSql < DURATION * 1000) {
-        const x = flat[done++ % flat.length]!;
+        const x = flat[done++ % flat.length];
         const t0 = performance.now();
         const row = await repo.getRecord(t.ctx.db, x.registry as never, x.key);
         if (row) {
