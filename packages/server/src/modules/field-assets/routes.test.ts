@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import net from 'node:net';
 import WebSocket from 'ws';
 import type {
   FieldDevice,
@@ -37,8 +37,6 @@ describe('field-assets routes', () => {
     f = await fieldTestApp();
   });
   after(async () => {
-    // The live test listened on a real port: drop its connections so close does not wait on them.
-    f?.t.http.server.closeAllConnections();
     await f?.close();
   });
 
@@ -326,23 +324,29 @@ describe('field-assets routes', () => {
     const open = await createDevice(f, { uniqueId: 'LIVE-1', name: 'Live patrol', kind: 'patrol-vehicle' });
     const covert = await createDevice(f, { uniqueId: 'LIVE-CC', name: 'Live covert', kind: 'covert-camera' });
     assert.equal((await f.t.app.inject({ method: 'GET', url: `${BASE}/live`, headers: f.opsHeaders })).statusCode, 426);
-    // Without credentials the upgrade is refused by the guard (over a real socket: the guard records the address).
+    // Without credentials the upgrade is refused by the guard (over a real socket: the guard records the address),
+    // and the server closes that socket itself: left open, it would leak a descriptor and keep close() waiting.
     const address = await f.t.http.listen({ port: 0, host: '127.0.0.1' });
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.get(`${address}${BASE}/live`, {
-        agent: false,
-        headers: { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        res.socket.destroy();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('upgrade', (_res, socket) => {
+      // A raw socket that never closes itself: only the server's FIN ('end') ends the wait.
+      const u = new URL(address);
+      const socket = net.connect(Number(u.port), u.hostname);
+      let text = '';
+      const timer = setTimeout(() => {
         socket.destroy();
-        resolve(101);
+        reject(new Error(`the server kept the socket of a refused upgrade open (got ${JSON.stringify(text.slice(0, 40))})`));
+      }, 3000);
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (text += c));
+      socket.on('end', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0));
       });
-      req.on('error', reject);
+      socket.on('error', reject);
+      socket.write(
+        `GET ${BASE}/live HTTP/1.1\r\nHost: ${u.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
     });
     assert.equal(status, 401);
 

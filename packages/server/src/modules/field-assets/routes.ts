@@ -319,6 +319,15 @@ export async function fieldAssetsRoutes(app: KotwalFastify, ctx: CoreContext): P
     method: 'GET',
     url: LIVE_PATH,
     config: { permission: 'field-assets.read' },
+    // An upgrade refused before the handler (401/403 from the guard, 426...) is answered by
+    // @fastify/websocket on a ServerResponse it attached to the raw socket by hand: the HTTP
+    // server no longer tracks that socket and nothing ever closes it (the client's FIN is never
+    // read), so it leaks a descriptor and keeps server.close() waiting for ever. Close it once
+    // the refusal is written. (An accepted upgrade is hijacked and never gets here.)
+    onResponse: (request, reply, done) => {
+      if (request.raw.upgrade && reply.statusCode !== 101) request.raw.socket.destroySoon();
+      done();
+    },
     schema: {
       tags: TAGS,
       summary: 'Live stream (WebSocket): a snapshot, then position, status, event and device messages (FieldLiveMessage); plain HTTP gets 426',
