@@ -18,16 +18,18 @@ export const testDatabaseUrl = process.env['KOTWAL_TEST_DATABASE_URL'] || null;
 export const testEngine: 'postgres' | 'pglite' = testDatabaseUrl ? 'postgres' : 'pglite';
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!testDatabaseUrl) {
+  // Read at call time: benchmarks switch engines within one process.
+  const serverUrl = process.env['KOTWAL_TEST_DATABASE_URL'] || null;
+  if (!serverUrl) {
     const db = await openDatabase({ pgliteDir: 'memory://' });
     return { db, url: null, cleanup: () => db.close() };
   }
   const name = `kotwal_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: testDatabaseUrl });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const u = new URL(testDatabaseUrl);
+  const u = new URL(serverUrl);
   u.pathname = `/${name}`;
   const url = u.toString();
   const db = await openDatabase({ url, poolSize: 8 });
@@ -36,7 +38,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     async cleanup() {
       await db.close();
-      const c = new pg.Client({ connectionString: testDatabaseUrl });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
