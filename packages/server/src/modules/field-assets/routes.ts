@@ -325,7 +325,7 @@ export async function fieldAssetsRoutes(app: KotwalFastify, ctx: CoreContext): P
     // read), so it leaks a descriptor and keeps server.close() waiting for ever. Close it once
     // the refusal is written. (An accepted upgrade is hijacked and never gets here.)
     onResponse: (request, reply, done) => {
-      if (request.raw.upgrade && reply.statusCode !== 101) request.raw.socket.destroySoon();
+      if ((request.raw as { upgrade?: boolean }).upgrade === true && reply.statusCode !== 101) request.raw.socket.destroySoon();
       done();
     },
     schema: {
