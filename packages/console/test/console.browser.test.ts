@@ -295,6 +295,15 @@ describe('console in Chromium against the real server', () => {
   });
 
   it('users: creating a user shows its one-time password once; the new user signs in with it', async () => {
+    // A desk role with no registry access (operators read registries, so they need MFA).
+    const session = await page.request.get(`${server.baseUrl}/api/v1/auth/session`);
+    const csrfToken = (await session.json()) as { csrfToken: string };
+    const role = await page.request.put(`${server.baseUrl}/api/v1/roles/desk-officer`, {
+      headers: { 'x-csrf-token': csrfToken.csrfToken },
+      data: { description: 'Front desk: signs in, no system access', permissions: ['auth.self'] },
+    });
+    assert.equal(role.status(), 201, await role.text());
+    await page.reload();
     await page.getByTestId('nav-users').click();
     await page.getByTestId('users-table').waitFor();
     await page.getByTestId('user-create').click();
@@ -304,7 +313,7 @@ describe('console in Chromium against the real server', () => {
     await page.getByTestId('new-user-display-name').fill('Officer Rao');
     await page
       .getByTestId('new-user-roles')
-      .getByLabel(/^operator/)
+      .getByLabel(/^desk-officer/)
       .check();
     await page.getByTestId('new-user-submit').click();
 
@@ -319,11 +328,11 @@ describe('console in Chromium against the real server', () => {
     const row = page.getByTestId('user-row-officer.rao');
     await row.waitFor();
     assert.match(await row.innerText(), /Password change pending/);
-    assert.match(await row.innerText(), /operator/);
+    assert.match(await row.innerText(), /desk-officer/);
     assert.equal(await page.getByTestId('one-time-password').count(), 0, 'not shown again');
 
     // The new user, in a separate browser profile: the one-time password works once,
-    // and the navigation offers only what an operator may do.
+    // and the navigation offers only what a desk officer may do.
     const ctx2 = await browser.newContext();
     ctx2.setDefaultTimeout(TIMEOUT);
     const p2 = await ctx2.newPage();
@@ -337,7 +346,7 @@ describe('console in Chromium against the real server', () => {
       await p2.getByTestId('pw-confirm').fill('Another-Strong-Pass-7');
       await p2.getByTestId('pw-submit').click();
       await p2.getByTestId('sidenav').waitFor();
-      assert.equal(await p2.getByTestId('nav-users').count(), 0, 'an operator sees no user administration');
+      assert.equal(await p2.getByTestId('nav-users').count(), 0, 'a desk officer sees no user administration');
       assert.equal(await p2.getByTestId('nav-ledger').count(), 0, 'nor the ledger');
       await p2.goto(`${server.baseUrl}/ledger`);
       await p2.getByText('Not permitted').waitFor();

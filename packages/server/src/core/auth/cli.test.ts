@@ -102,7 +102,7 @@ describe('kotwal users', () => {
   });
 
   it('disables and enables; disabling ends sessions at once', async () => {
-    const c = await run('create', '--username', 'vikram', '--role', 'operator');
+    const c = await run('create', '--username', 'vikram', '--role', 'auditor');
     const s = await completeFirstLogin(t.app, 'vikram', otpOf(c.out)!);
     let r = await run('disable', 'vikram');
     assert.equal(r.code, 0, r.err);

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROBLEM_TYPES } from '@kotwal/contracts';
+import { BUILT_IN_ROLES, PROBLEM_TYPES } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from '#test/app.ts';
 import { STRONG_PASSWORD, adminSession, authHeaders, completeFirstLogin, issueToken, login, totpFor, type Session } from '#test/auth-helpers.ts';
 
@@ -237,7 +237,7 @@ describe('sessions, lockout, tokens and administration', () => {
   after(async () => t.close());
 
   it('locks an account after 5 failed sign-ins, refuses even the right password, and an admin reset clears it', async () => {
-    const { id, oneTimePassword } = await createUser(t, admin, 'lockme', ['operator']);
+    const { id, oneTimePassword } = await createUser(t, admin, 'lockme', ['auditor']);
     for (let i = 1; i <= 4; i++) {
       const res = await login(t.app, 'lockme', `Wrong-Password-${i}`);
       assert.equal(res.statusCode, 401, `attempt ${i}`);
@@ -294,7 +294,7 @@ describe('sessions, lockout, tokens and administration', () => {
   });
 
   it('expires an idle session and one past its absolute lifetime', async () => {
-    const user = await createUser(t, admin, 'idler', ['operator']);
+    const user = await createUser(t, admin, 'idler', ['auditor']);
     const s = await completeFirstLogin(t.app, 'idler', user.oneTimePassword);
     let res = await t.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie: s.cookie } });
     assert.equal(res.statusCode, 200);
@@ -328,7 +328,7 @@ describe('sessions, lockout, tokens and administration', () => {
   });
 
   it('signs out, and a password change ends the other sessions', async () => {
-    const user = await createUser(t, admin, 'leaver', ['operator']);
+    const user = await createUser(t, admin, 'leaver', ['auditor']);
     const s = await completeFirstLogin(t.app, 'leaver', user.oneTimePassword);
     const second = await login(t.app, 'leaver', s.password);
     const otherCookie = cookieOf(second.headers['set-cookie'])!.split(';')[0];
@@ -558,7 +558,7 @@ describe('sessions, lockout, tokens and administration', () => {
         .filter((r) => r.builtIn)
         .map((r) => r.name)
         .sort(),
-      ['admin', 'auditor', 'investigator', 'operator'],
+      Object.keys(BUILT_IN_ROLES).sort(),
     );
 
     res = await t.app.inject({
