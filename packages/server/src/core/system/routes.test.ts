@@ -62,8 +62,12 @@ describe('system routes', () => {
   it('lists the installed systems', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/system/info', headers: { cookie: admin.cookie } });
     assert.equal(res.statusCode, 200);
-    const info = res.json<{ modules: unknown[]; database: string }>();
-    assert.deepEqual(info.modules, []);
+    const info = res.json<{ modules: { name: string; title: string; programmeName?: string }[]; database: string }>();
+    assert.deepEqual(
+      info.modules.map((m) => m.name),
+      t.modules.map((m) => m.name),
+    );
+    assert.ok(info.modules.some((m) => m.name === 'registries' && m.programmeName === 'DES'));
     assert.equal(info.database, t.ctx.db.kind);
   });
 
