@@ -28,15 +28,22 @@ export interface LedgerWriter {
    * back) with the change it records, and is sequenced right after commit.
    */
   appendInTx(tx: Queryable, entry: LedgerAppend): Promise<void>;
+  /** appendInTx for several entries at once (one statement per few hundred), in order. */
+  appendManyInTx(tx: Queryable, entries: readonly LedgerAppend[]): Promise<void>;
   /** Ask the sequencer to run now (called after a transaction commits). */
   kick(): void;
 }
+
+/** One event for EventBus.emitMany. */
+export type EventToEmit = { [K in EventName]: { name: K; payload: EventMap[K]; requestId?: string | null } }[EventName];
 
 export type EventHandler<K extends EventName> = (event: EventEnvelope<K>) => Promise<void>;
 
 export interface EventBus {
   /** Writes the event to the outbox inside tx; it is dispatched only after tx commits. */
   emit<K extends EventName>(tx: Queryable, name: K, payload: EventMap[K], opts?: { requestId?: string | null }): Promise<void>;
+  /** emit for several events at once (one statement per few hundred), in order. */
+  emitMany(tx: Queryable, events: readonly EventToEmit[]): Promise<void>;
   /** Registers an idempotent subscriber; `subscriber` names it for delivery tracking. */
   on<K extends EventName>(name: K, subscriber: string, handler: EventHandler<K>): void;
   /** Ask the dispatcher to run now (called after a transaction commits). */

@@ -11,8 +11,8 @@
 import type { Logger } from 'pino';
 import type { EventEnvelope, EventMap, EventName } from '@kotwal/contracts';
 import type { Database, Queryable } from '#core/db/index.ts';
-import type { EventBus, EventHandler } from '#core/context.ts';
-import { insertEvent, leaseDue, markDispatched, markFailed, recordDelivery, toEnvelope, wasDelivered } from './outbox.ts';
+import type { EventBus, EventHandler, EventToEmit } from '#core/context.ts';
+import { insertEvent, insertEvents, leaseDue, markDispatched, markFailed, recordDelivery, toEnvelope, wasDelivered } from './outbox.ts';
 
 export interface EventTransport {
   readonly name: 'in-process' | 'nats';
@@ -54,6 +54,14 @@ export class OutboxEventBus implements EventBus {
 
   async emit<K extends EventName>(tx: Queryable, name: K, payload: EventMap[K], opts?: { requestId?: string | null }): Promise<void> {
     await insertEvent(tx, name, payload, opts?.requestId ?? null);
+  }
+
+  async emitMany(tx: Queryable, list: readonly EventToEmit[]): Promise<void> {
+    if (list.length)
+      await insertEvents(
+        tx,
+        list.map((e) => ({ name: e.name, payload: e.payload, requestId: e.requestId ?? null })),
+      );
   }
 
   on<K extends EventName>(name: K, subscriber: string, handler: EventHandler<K>): void {

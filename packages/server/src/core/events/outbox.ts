@@ -21,6 +21,20 @@ export async function insertEvent(tx: Queryable, name: EventName, payload: unkno
   return id;
 }
 
+/** Several events with multi-row INSERTs, in order. */
+export async function insertEvents(tx: Queryable, events: readonly { name: EventName; payload: unknown; requestId: string | null }[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    const chunk = events.slice(i, i + 500);
+    const params: unknown[] = [];
+    const rows = chunk.map((e) => {
+      const b = params.length;
+      params.push(randomUUID(), e.name, JSON.stringify(e.payload), e.requestId);
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4})`;
+    });
+    await tx.query(`INSERT INTO event_outbox (id, name, payload, request_id) VALUES ${rows.join(', ')}`, params);
+  }
+}
+
 export function toEnvelope(r: OutboxRow): EventEnvelope {
   const payload = typeof r.payload === 'string' ? (JSON.parse(r.payload) as unknown) : r.payload;
   return {

@@ -44,6 +44,7 @@ import {
   detailsRow,
   drainQueue,
   enqueue,
+  enqueueMany,
   entryRow,
   eraseDetailsRow,
   insertCheckpoint,
@@ -228,6 +229,15 @@ export class Ledger implements LedgerWriter {
 
   async appendInTx(tx: Queryable, entry: LedgerAppend): Promise<void> {
     await enqueue(tx, prepareEntry(entry, this.now()));
+  }
+
+  async appendManyInTx(tx: Queryable, entries: readonly LedgerAppend[]): Promise<void> {
+    if (!entries.length) return;
+    const at = this.now();
+    await enqueueMany(
+      tx,
+      entries.map((e) => prepareEntry(e, at)),
+    );
   }
 
   kick(): void {

@@ -83,6 +83,20 @@ export async function loadCompactRange(q: Queryable, size: number): Promise<Comp
 
 const QUEUE_COLUMNS = 'at, actor_type, actor_id, action, resource, purpose, case_ref, outcome, request_id, details, details_hash';
 
+/** Queues several entries with multi-row INSERTs (in order: the queue id fixes the sequence). */
+export async function enqueueMany(q: Queryable, ps: readonly PreparedEntry[]): Promise<void> {
+  for (let i = 0; i < ps.length; i += 500) {
+    const chunk = ps.slice(i, i + 500);
+    const params: unknown[] = [];
+    const rows = chunk.map((p) => {
+      const base = params.length;
+      params.push(p.at, p.actorType, p.actorId, p.action, p.resource, p.purpose, p.caseRef, p.outcome, p.requestId, p.details, p.detailsHash);
+      return `(${Array.from({ length: 11 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
+    });
+    await q.query(`INSERT INTO ledger_queue (${QUEUE_COLUMNS}) VALUES ${rows.join(', ')}`, params);
+  }
+}
+
 export async function enqueue(q: Queryable, p: PreparedEntry): Promise<void> {
   await q.query(`INSERT INTO ledger_queue (${QUEUE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
     p.at,
