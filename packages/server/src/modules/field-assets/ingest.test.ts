@@ -12,6 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { mqttPositionTopic } from '@kotwal/contracts';
+import type { Database, Queryable } from '#core/db/index.ts';
+import { Ingest, type LiveSink } from './ingest.ts';
+import type { Fix, IngestError } from './osmand.ts';
 import {
   eventsOf,
   fieldTestApp,
@@ -356,6 +359,159 @@ describe('field-assets ingest: OsmAnd', () => {
     } finally {
       await client.endAsync();
     }
+  });
+});
+
+describe('field-assets ingest: group commit', () => {
+  let f: FieldTestApp;
+  before(() => {
+    f = shared;
+  });
+  const noLive: LiveSink = { positions: () => undefined, status: () => undefined, events: () => undefined };
+  const fix = (uniqueId: string, fixTime: number): Fix => ({
+    uniqueId,
+    fixTime,
+    lat: 31.5,
+    lon: 74.3,
+    speedKph: null,
+    course: null,
+    altitude: null,
+    accuracy: null,
+    battery: null,
+    charging: null,
+    alarm: null,
+    motion: null,
+    attributes: {},
+    protocol: 'osmand',
+    token: null,
+  });
+  /** The app's database, with each transaction held at a gate before it commits, and the devices each one inserted. */
+  function gatedDb(db: Database) {
+    const batches: string[][] = [];
+    let calls = 0;
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const wrapped = Object.create(db) as Database;
+    wrapped.transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      calls++;
+      return db.transaction(async (tx) => {
+        const spy: Queryable = Object.create(tx) as Queryable;
+        spy.query = (sql: string, params?: unknown[]) => {
+          if (sql.includes('INSERT INTO fa_positions')) batches.push((params?.[0] as string[]).map((id) => id));
+          return tx.query(sql, params);
+        };
+        const r = await fn(spy);
+        await gate;
+        return r;
+      });
+    };
+    return {
+      db: wrapped,
+      batches,
+      calls: () => calls,
+      release: () => open(),
+    };
+  }
+  const settled = async (p: Promise<unknown>): Promise<boolean> => {
+    let done = false;
+    void p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    return done;
+  };
+
+  it('takes load from many devices without refusing it, a burst in one transaction, its alerts on the bus and in the ledger', async () => {
+    const ids: { id: string; uniqueId: string }[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await registerDevice(f, { uniqueId: `GC-${i}`, name: `Group commit ${i}`, kind: 'handheld' }));
+    const batchesBefore = f.rt.ingest.stats.batches;
+    const t = secondsAgo(900);
+    // 60 devices x 5 fixes at once (300 requests): within every device's burst (KOTWAL_DEVICE_RATE 5 here, burst 50).
+    const results = await Promise.all(
+      ids.flatMap((d, i) =>
+        Array.from({ length: 5 }, (_, k) =>
+          osmand(f, { id: d.uniqueId, lat: 31.5 + i / 1000, lon: 74.3, timestamp: t + k, ...(k === 4 && i < 30 ? { alarm: 'sos' } : {}) }),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      results.filter((r) => r.status !== 200),
+      [],
+      'legitimate load from many devices is not refused',
+    );
+    assert.ok(f.rt.ingest.stats.batches - batchesBefore <= 300);
+    // A burst that reaches the server at once (as under load, while a batch is being written) is one transaction.
+    const burstBefore = f.rt.ingest.stats.batches;
+    const burst = await Promise.all(
+      ids.flatMap((d) => Array.from({ length: 5 }, (_, k) => f.rt.ingest.submit(fix(d.uniqueId, (t + 10 + k) * 1000), { unknownStatus: 400 }))),
+    );
+    assert.equal(burst.filter((o) => o === 'accepted').length, 300);
+    assert.equal(f.rt.ingest.stats.batches - burstBefore, 1, '300 positions from 60 devices in one transaction');
+    const stored = await f.t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fa_positions WHERE device_id = ANY($1::uuid[])', [
+      ids.map((d) => d.id),
+    ]);
+    assert.equal(stored.rows[0]?.n, 600);
+    const sos = await f.t.ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM event_outbox WHERE name = 'field-assets.alarm.raised' AND payload->>'deviceId' = ANY($1::text[])`,
+      [ids.map((d) => d.id)],
+    );
+    assert.equal(sos.rows[0]?.n, 30, 'one alarm event per SOS on the bus');
+    await f.t.ledger.flush();
+    const ledgered = await f.t.ledger.listEntries({ action: 'field-assets.event.sos', limit: 100 });
+    assert.equal(ledgered.items.filter((e) => ids.some((d) => e.resource === `field-assets:device/${d.id}`)).length, 30);
+  });
+
+  it('answers only after the commit, and refuses (503) what a failed commit held', async () => {
+    const d = await registerDevice(f, { uniqueId: 'GC-GATE', name: 'Gated tracker', kind: 'handheld' });
+    const g = gatedDb(f.t.ctx.db);
+    const ingest = new Ingest({ ...f.t.ctx, db: g.db }, f.rt.state, noLive);
+    const t = Date.now() - 60_000;
+    const p = ingest.submit(fix('GC-GATE', t), { unknownStatus: 400 });
+    assert.equal(await settled(p), false, 'no answer while the transaction is open');
+    g.release();
+    assert.equal(await p, 'accepted');
+    assert.equal(await positionCount(f, d.id), 1);
+
+    // A transaction that fails after its writes: rolled back, every position in it refused, the live state unchanged.
+    const failing = Object.create(f.t.ctx.db) as Database;
+    failing.transaction = (fn) =>
+      f.t.ctx.db.transaction(async (tx) => {
+        await fn(tx);
+        throw new Error('commit failed');
+      });
+    const broken = new Ingest({ ...f.t.ctx, db: failing }, f.rt.state, noLive);
+    const latestBefore = f.rt.state.live.get(d.id)?.latest?.fixTime;
+    await assert.rejects(broken.submit(fix('GC-GATE', t + 1000), { unknownStatus: 400 }), (err: IngestError) => err.status === 503);
+    assert.equal(await positionCount(f, d.id), 1);
+    assert.equal(f.rt.state.live.get(d.id)?.latest?.fixTime, latestBefore);
+  });
+
+  it('lets batches grow while one is written, and never holds a device in two transactions at once', async () => {
+    await registerDevice(f, { uniqueId: 'GC-A', name: 'Tracker A', kind: 'handheld' });
+    await registerDevice(f, { uniqueId: 'GC-B', name: 'Tracker B', kind: 'handheld' });
+    const g = gatedDb(f.t.ctx.db);
+    const ingest = new Ingest({ ...f.t.ctx, db: g.db }, f.rt.state, noLive, Date.now, { maxConcurrent: 2 });
+    const t = Date.now() - 120_000;
+    const a1 = ingest.submit(fix('GC-A', t), { unknownStatus: 400 });
+    await until(() => g.batches.length === 1, 5000, 'the first batch');
+    // While A's batch waits to commit: more of A waits for it, B goes in a second transaction.
+    const a2 = ingest.submit(fix('GC-A', t + 1000), { unknownStatus: 400 });
+    const a3 = ingest.submit(fix('GC-A', t + 2000), { unknownStatus: 400 });
+    const b1 = ingest.submit(fix('GC-B', t), { unknownStatus: 400 });
+    await until(() => g.calls() === 2, 5000, 'the second transaction');
+    assert.equal(await settled(a2), false);
+    g.release();
+    assert.deepEqual(await Promise.all([a1, a2, a3, b1]), ['accepted', 'accepted', 'accepted', 'accepted']);
+    await ingest.drain();
+    const a = f.rt.state.byUniqueId.get('GC-A')?.id;
+    const b = f.rt.state.byUniqueId.get('GC-B')?.id;
+    assert.deepEqual(
+      g.batches.map((ids) => ids.map((id) => (id === a ? 'A' : id === b ? 'B' : '?'))),
+      [['A'], ['B'], ['A', 'A']],
+      'A2 and A3 waited for A1 and went together',
+    );
+    assert.equal(g.calls(), 3);
   });
 });
 

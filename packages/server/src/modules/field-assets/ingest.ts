@@ -1,15 +1,19 @@
 /**
  * The one ingest path for OsmAnd (query, form, JSON) and MQTT: device
  * look-up and token check, clock window, per-device flood limit, then group
- * commit: positions wait a few milliseconds in a buffer and are written with
- * one multi-row INSERT (duplicates ignored by the primary key), the latest
- * position per device is upserted (never moving backwards), and the rules
- * run on every in-order position: geofence enter/exit (grid pre-filter by
- * bounding box), overspeed, SOS/alarm, low battery, reporting gap,
- * separation of linked devices, online again. Alerts are stored, emitted on
- * the event bus and ledgered in the same transaction as the positions that
- * raised them. A caller's promise resolves only after that commit: nothing
- * acknowledged is lost.
+ * commit: positions queue in a buffer and a batch is cut from it whenever a
+ * writer is free, so batches grow on their own while earlier ones are being
+ * written (on PostgreSQL two batches are written at once, on PGlite one; a
+ * device, and the devices linked to it, are never in two batches in flight,
+ * so each device's rules run in order on committed state). A batch is one
+ * transaction: one multi-row INSERT of the positions (duplicates ignored by
+ * the primary key), one upsert of the latest position per device (never
+ * moving backwards), and the rules run on every in-order position: geofence
+ * enter/exit (grid pre-filter by bounding box), overspeed, SOS/alarm, low
+ * battery, reporting gap, separation of linked devices, online again.
+ * Alerts are stored, emitted on the event bus and ledgered in the same
+ * transaction as the positions that raised them. A caller's promise
+ * resolves only after that commit: nothing acknowledged is lost.
  *
  * What is ledgered at ingest: every alert and status change, and one entry
  * per covert device per batch ("field-assets.covert.position.recorded").
@@ -18,7 +22,7 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EventMap, FieldEventKind, FieldEventSeverity } from '@kotwal/contracts';
-import type { CoreContext } from '#core/context.ts';
+import type { CoreContext, EventToEmit, LedgerAppend } from '#core/context.ts';
 import type { Queryable } from '#core/db/index.ts';
 import { distanceMetres } from './geo.ts';
 import { IngestError, type Fix } from './osmand.ts';
@@ -29,8 +33,8 @@ export const FUTURE_TOLERANCE_MS = 10 * 60_000;
 export const LOW_BATTERY_PERCENT = 15;
 const LOW_BATTERY_RESET = 20;
 const ALARM_REPEAT_MS = 60_000;
-const MAX_BATCH = 2000;
-const FLUSH_DELAY_MS = 4;
+/** Positions in one transaction at most. */
+export const MAX_BATCH = 5000;
 /** Positions waiting for a commit; beyond this, ingest answers 503 (back-pressure) rather than growing. */
 const MAX_PENDING = 50_000;
 
@@ -74,9 +78,19 @@ export function tokenMatches(token: string, hash: string): boolean {
 
 export class Ingest {
   private buffer: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  /** Batches being written, and the devices each holds (a device is in one batch in flight at most). */
+  private running = 0;
+  private batchSeq = 0;
+  private readonly locks = new Map<string, number>();
+  /** Positions taken from the buffer and not yet answered. */
   private inFlight = 0;
+  /** The offline sweep waits for the batches in flight and holds new ones back while it runs. */
+  private sweeping = false;
+  private sweepRun: Promise<number> | null = null;
+  private idleWaiters: (() => void)[] = [];
+  /** Transactions in flight at once: PostgreSQL overlaps one batch's commit with the next one's writes; PGlite has one connection. */
+  readonly maxConcurrent: number;
   readonly stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {}, batches: 0, mqttOversize: 0 };
   private stopped = false;
 
@@ -85,7 +99,10 @@ export class Ingest {
     private readonly state: FieldState,
     private readonly live: LiveSink,
     private readonly clock: () => number = Date.now,
-  ) {}
+    opts: { maxConcurrent?: number } = {},
+  ) {
+    this.maxConcurrent = opts.maxConcurrent ?? (ctx.db.kind === 'postgres' ? 2 : 1);
+  }
 
   private reject(reason: string, err: IngestError): never {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
@@ -157,42 +174,81 @@ export class Ingest {
     };
     return new Promise<SubmitOutcome>((resolve, reject) => {
       this.buffer.push({ fix: position, device, resolve, reject });
-      if (this.buffer.length >= MAX_BATCH) this.schedule(0);
-      else this.schedule(FLUSH_DELAY_MS);
+      this.schedule();
     });
   }
 
-  private schedule(delay: number): void {
-    if (this.timer && delay > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const batch = this.buffer.splice(0, MAX_BATCH);
-      if (this.buffer.length) this.schedule(FLUSH_DELAY_MS);
-      if (!batch.length) return;
-      this.inFlight += batch.length;
-      this.chain = this.chain
-        .then(() => this.flush(batch))
+  /** Cuts a batch on the next turn of the event loop (what arrived meanwhile joins it). */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts batches while a writer is free: each takes what is waiting, except devices held by a batch in flight. */
+  private pump(): void {
+    while (this.running < this.maxConcurrent && this.buffer.length && !this.sweeping) {
+      const n = ++this.batchSeq;
+      const take: Pending[] = [];
+      const keep: Pending[] = [];
+      const held: string[] = [];
+      for (const p of this.buffer) {
+        if (take.length < MAX_BATCH && this.claim(p.device.id, n, held)) take.push(p);
+        else keep.push(p);
+      }
+      if (!take.length) break;
+      this.buffer = keep;
+      this.running++;
+      this.inFlight += take.length;
+      void this.flush(take)
         .catch((err: unknown) => {
           this.ctx.logger.error({ err }, 'field-assets: writing a batch of positions failed');
-          for (const p of batch) p.reject(new IngestError(503, '(server)', 'the position could not be stored; retry', 'unavailable'));
+          for (const p of take) p.reject(new IngestError(503, '(server)', 'the position could not be stored; retry', 'unavailable'));
         })
         .finally(() => {
-          this.inFlight -= batch.length;
+          for (const id of held) if (this.locks.get(id) === n) this.locks.delete(id);
+          this.running--;
+          this.inFlight -= take.length;
+          if (this.buffer.length) this.pump();
+          if (!this.running && !this.buffer.length) for (const w of this.idleWaiters.splice(0)) w();
+          if (!this.running && this.sweeping) for (const w of this.idleWaiters.splice(0)) w();
         });
-    }, delay);
+    }
+  }
+
+  /** Holds a device and the devices linked to it for batch n, unless another batch in flight holds one of them. */
+  private claim(id: string, n: number, held: string[]): boolean {
+    const owner = this.locks.get(id);
+    if (owner === n) return true;
+    if (owner !== undefined) return false;
+    const linked = this.state.linksOf.get(id);
+    if (linked) for (const o of linked) if ((this.locks.get(o) ?? n) !== n) return false;
+    this.locks.set(id, n);
+    held.push(id);
+    if (linked)
+      for (const o of linked) {
+        if (this.locks.has(o)) continue;
+        this.locks.set(o, n);
+        held.push(o);
+      }
+    return true;
+  }
+
+  /** Resolves when no batch is in flight (and, unless the sweep holds batches back, nothing waits in the buffer). */
+  private idle(): Promise<void> {
+    if (!this.running && (this.sweeping || !this.buffer.length)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Waits until everything queued so far is committed. */
   async drain(): Promise<void> {
-    while (this.buffer.length || this.timer || this.inFlight) {
-      if (this.timer) {
-        clearTimeout(this.timer);
-        this.timer = null;
-        this.schedule(0);
-      }
-      await this.chain;
-      await new Promise((r) => setImmediate(r));
+    while (this.buffer.length || this.running || this.sweepRun) {
+      if (this.sweepRun) await this.sweepRun.catch(() => 0);
+      this.pump();
+      await this.idle();
     }
   }
 
@@ -215,7 +271,9 @@ export class Ingest {
       }
     }
     const now = this.clock();
-    const result = await this.ctx.unitOfWork(async (tx) => {
+    // Not ctx.unitOfWork: the same single transaction, but the ledger sequencer and the event
+    // dispatcher are woken only when the batch wrote to them (most batches are positions only).
+    const result = await this.ctx.db.transaction(async (tx) => {
       const inserted = await insertPositions(
         tx,
         unique.map((p) => p.fix),
@@ -227,6 +285,8 @@ export class Ingest {
       await this.ledgerCovert(tx, work.covertCounts);
       return { inserted, work };
     });
+    if (result.work.events.length || result.work.statusChanges.length) this.ctx.events.kick();
+    if (result.work.events.length || result.work.statusChanges.length || result.work.covertCounts.size) this.ctx.ledger.kick();
     // Committed: make it live.
     for (const [id, next] of result.work.nextLive) {
       // The flood-limit bucket moved on while the batch was written: keep it.
@@ -429,26 +489,25 @@ export class Ingest {
     return { nextLive, nextLinks, events, statusChanges, livePositions, covertCounts, touched: [...touchedSet], statusChanged, latestRows, eventRows };
   }
 
-  /** Stores alerts and status changes, emits them on the bus and ledgers them, inside tx. */
+  /** Stores alerts and status changes, emits them on the bus and ledgers them, inside tx (a few multi-row statements, whatever their number). */
   async recordEvents(tx: Queryable, events: NewEvent[], statusChanges: { deviceId: string; status: 'online' | 'offline'; at: number }[]): Promise<EventRow[]> {
     const rows = await insertEvents(tx, events);
+    const bus: EventToEmit[] = [];
+    const ledger: LedgerAppend[] = [];
     for (const r of rows) {
       const at = r.at.toISOString();
       if (r.kind === 'geofence-enter' || r.kind === 'geofence-exit') {
-        await this.ctx.events.emit(tx, r.kind === 'geofence-enter' ? 'field-assets.geofence.entered' : 'field-assets.geofence.exited', {
-          deviceId: r.device_id,
-          geofenceId: r.geofence_id ?? '',
-          at,
+        bus.push({
+          name: r.kind === 'geofence-enter' ? 'field-assets.geofence.entered' : 'field-assets.geofence.exited',
+          payload: { deviceId: r.device_id, geofenceId: r.geofence_id ?? '', at },
         });
       } else if (r.kind !== 'online') {
-        await this.ctx.events.emit(tx, 'field-assets.alarm.raised', {
-          alarmId: r.id,
-          deviceId: r.device_id,
-          kind: r.kind as EventMap['field-assets.alarm.raised']['kind'],
-          at,
+        bus.push({
+          name: 'field-assets.alarm.raised',
+          payload: { alarmId: r.id, deviceId: r.device_id, kind: r.kind as EventMap['field-assets.alarm.raised']['kind'], at },
         });
       }
-      await this.ctx.ledger.appendInTx(tx, {
+      ledger.push({
         actorType: 'device',
         actorId: r.device_id,
         action: `field-assets.event.${r.kind}`,
@@ -458,8 +517,8 @@ export class Ingest {
       });
     }
     for (const c of statusChanges) {
-      await this.ctx.events.emit(tx, 'field-assets.device.status-changed', { deviceId: c.deviceId, status: c.status, at: new Date(c.at).toISOString() });
-      await this.ctx.ledger.appendInTx(tx, {
+      bus.push({ name: 'field-assets.device.status-changed', payload: { deviceId: c.deviceId, status: c.status, at: new Date(c.at).toISOString() } });
+      ledger.push({
         actorType: 'system',
         actorId: 'field-assets',
         action: `field-assets.device.${c.status}`,
@@ -467,29 +526,40 @@ export class Ingest {
         outcome: 'allowed',
       });
     }
+    await this.ctx.events.emitMany(tx, bus);
+    await this.ctx.ledger.appendManyInTx(tx, ledger);
     return rows;
   }
 
   private async ledgerCovert(tx: Queryable, counts: Map<string, number>): Promise<void> {
-    for (const [deviceId, n] of counts) {
-      await this.ctx.ledger.appendInTx(tx, {
-        actorType: 'device',
+    await this.ctx.ledger.appendManyInTx(
+      tx,
+      [...counts].map(([deviceId, n]) => ({
+        actorType: 'device' as const,
         actorId: deviceId,
         action: 'field-assets.covert.position.recorded',
         resource: `field-assets:device/${deviceId}`,
-        outcome: 'allowed',
+        outcome: 'allowed' as const,
         details: { positions: n },
-      });
-    }
+      })),
+    );
   }
 
   /** Marks devices silent for longer than the timeout offline (one transaction: state, alert, bus, ledger), in turn with the batches. */
   sweepOffline(): Promise<number> {
-    const run = this.chain.then(() => this.sweep());
-    this.chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
+    if (this.sweepRun) return this.sweepRun;
+    this.sweeping = true;
+    const run = (async () => {
+      try {
+        await this.idle();
+        return await this.sweep();
+      } finally {
+        this.sweeping = false;
+        this.sweepRun = null;
+        this.pump();
+      }
+    })();
+    this.sweepRun = run;
     return run;
   }
 
