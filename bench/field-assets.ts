@@ -1,28 +1,42 @@
 /**
- * Field assets: positions/s ingested over OsmAnd HTTP (autocannon, every
- * request a new fix) and over MQTT (the embedded broker, QoS 1, one client
- * per device), with 500 geofences evaluated on every position, beside a raw
- * multi-row INSERT of the same rows in the same run; and the latency from a
- * position reaching the server to it arriving on a live WebSocket client,
- * p50/p99, at that load. BENCH_DEVICES (default 500), BENCH_SECONDS
- * (default 10), BENCH_MQTT_CLIENTS (default 100).
+ * Field assets: positions/s ingested over OsmAnd HTTP and over MQTT (the
+ * embedded broker, QoS 1, one client per device), with 500 geofences
+ * evaluated on every position, beside a raw multi-row INSERT of the same
+ * kind of rows in the same run; the latency from a position reaching the
+ * server to it arriving on a live WebSocket client (p50/p99) at that load;
+ * and, so that the client is known not to be the limit, the same HTTP load
+ * generator against a trivial server (answers 200 at once) in the same run.
+ *
+ * The load generator runs in a child process (bench/_field-assets-load.ts):
+ * on this 2-core machine it gets the other core, as a fleet of devices would.
+ *
+ * Knobs: BENCH_SECONDS (10 per path), BENCH_DEVICES (1000), BENCH_MQTT_CLIENTS
+ * (100), BENCH_CONNECTIONS (OsmAnd sockets, one per device), BENCH_ENGINES (pglite,postgres),
+ * BENCH_PATHS (client,osmand,mqtt), BENCH_MOVEMENT (drive: devices drive
+ * around; teleport: every fix anywhere in the city, the worst case for
+ * geofence alerts).
  */
-import { randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
-import mqtt from 'mqtt';
-import WebSocket from 'ws';
-import { mqttPositionTopic, type FieldLiveMessage } from '@kotwal/contracts';
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildTestApp } from '../packages/server/test/app.ts';
 import { adminSession, userSession } from '../packages/server/test/auth-helpers.ts';
 import { fieldAssetsPorts, fieldAssetsRuntime } from '../packages/server/src/modules/field-assets/index.ts';
 import { insertPositions, type NewPosition } from '../packages/server/src/modules/field-assets/repository.ts';
 import type { Principal } from '../packages/server/src/core/context.ts';
+import { BOX, type LoadRequest, type LoadResult } from './_field-assets-load.ts';
 import { engines, fmt, table } from './_util.ts';
 
-const DEVICES = Number(process.env['BENCH_DEVICES'] ?? 500);
+const DEVICES = Number(process.env['BENCH_DEVICES'] ?? 1000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const MQTT_CLIENTS = Math.min(DEVICES, Number(process.env['BENCH_MQTT_CLIENTS'] ?? 100));
+// One connection per device, as trackers keep their own (BENCH_CONNECTIONS to share fewer).
+const CONNECTIONS = Math.min(DEVICES, Number(process.env['BENCH_CONNECTIONS'] ?? DEVICES));
+const MOVEMENT = process.env['BENCH_MOVEMENT'] === 'teleport' ? 'teleport' : 'drive';
+const ENGINES = (process.env['BENCH_ENGINES'] ?? 'pglite,postgres').toLowerCase().split(',');
+const PATHS = (process.env['BENCH_PATHS'] ?? 'client,osmand,mqtt').toLowerCase().split(',');
 const GEOFENCES = 500;
+const PREFIX = 'bench/field-assets';
 const sys: Principal = {
   kind: 'user',
   id: 'bench',
@@ -33,18 +47,36 @@ const sys: Principal = {
   csrfToken: null,
 };
 
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+function load(req: LoadRequest): Promise<LoadResult> {
+  const child = fork(new URL('./_field-assets-load.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
+    child.send(req);
+  });
 }
 
-const rows: (string | number)[][] = [['engine', 'path', 'positions/s', 'latency p50 ms', 'latency p99 ms', 'refused']];
+const refusals = (r: LoadResult): string => {
+  const bad = Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== 'puback');
+  const parts = bad.map(([s, n]) => `${n}x${s}`);
+  if (r.errors) parts.push(`${r.errors} errors`);
+  if (r.sent > r.answered) parts.push(`${r.sent - r.answered} unanswered`);
+  return parts.join(' ') || '0';
+};
+
+const rows: (string | number)[][] = [
+  ['engine', 'path', 'positions/s', 'WS p50 ms', 'WS p99 ms', 'ack p50 ms', 'ack p99 ms', 'alerts/s', 'transactions', 'refused'],
+];
 
 for (const engine of engines()) {
+  if (!ENGINES.includes(engine.url ? 'postgres' : 'pglite')) continue;
   if (engine.url) process.env['KOTWAL_TEST_DATABASE_URL'] = engine.url;
   else delete process.env['KOTWAL_TEST_DATABASE_URL'];
-  const t = await buildTestApp({ env: { OSMAND_PORT: '0', MQTT_PORT: '0', KOTWAL_DEVICE_RATE: '100000', KOTWAL_RATE_LIMIT: '10000000' } });
+  const t = await buildTestApp({
+    // The per-device flood limit stays at its default (10/s, burst 100): the load is many devices, none flooding.
+    env: { OSMAND_PORT: '0', MQTT_PORT: '0', MQTT_TOPIC_PREFIX: PREFIX, KOTWAL_RATE_LIMIT: '10000000' },
+  });
   try {
     const rt = fieldAssetsRuntime(t.ctx);
     const ports = fieldAssetsPorts(t.ctx);
@@ -52,39 +84,44 @@ for (const engine of engines()) {
     const call = { principal: sys, requestId: null };
     // Devices and geofences around Lahore.
     const ids: string[] = [];
+    const uniqueIds: string[] = [];
     const tokens: string[] = [];
     for (let i = 0; i < DEVICES; i++) {
       const d = await rt.service.createDevice(call, { uniqueId: `BENCH-${i}`, name: `Bench ${i}`, kind: i % 3 === 0 ? 'patrol-vehicle' : 'handheld' });
       ids.push(d.id);
+      uniqueIds.push(d.uniqueId);
       if (i < MQTT_CLIENTS) tokens.push((await rt.service.issueToken(call, d.id)).token);
     }
     for (let i = 0; i < GEOFENCES; i++) {
       await rt.service.createGeofence(call, {
         name: `Zone ${i}`,
-        geometry: { type: 'circle', center: { lat: 31.4 + Math.random() * 0.25, lon: 74.2 + Math.random() * 0.25 }, radiusMetres: 100 + Math.random() * 900 },
+        geometry: {
+          type: 'circle',
+          center: { lat: BOX.lat + Math.random() * BOX.size, lon: BOX.lon + Math.random() * BOX.size },
+          radiusMetres: 100 + Math.random() * 900,
+        },
       });
     }
-    const base = Math.floor(Date.now() / 1000) - 6 * 86_400; // fixes in the last week, each unique
-    let seq = 0;
-    const nextFix = () => {
-      const n = seq++;
-      return { i: n % DEVICES, ts: base + Math.floor(n / DEVICES), lat: 31.4 + Math.random() * 0.25, lon: 74.2 + Math.random() * 0.25 };
-    };
+    // Fixes of the last week, each path in its own stretch of time (no duplicates between paths).
+    const weekAgo = Math.floor(Date.now() / 1000) - 6 * 86_400;
+    let stretch = 0;
+    const nextBase = () => weekAgo + 3600 * ++stretch;
 
-    // Raw multi-row INSERT of the same kind of rows, in batches like the group commit's.
+    // Raw multi-row INSERT of the same kind of rows, in batches of 1000.
     {
       const total = 50_000;
+      const base = nextBase();
       const started = performance.now();
       for (let done = 0; done < total; done += 1000) {
         const batch: NewPosition[] = [];
         for (let k = 0; k < 1000; k++) {
-          const fx = nextFix();
+          const n = done + k;
           batch.push({
-            deviceId: ids[fx.i],
-            fixTime: fx.ts * 1000,
+            deviceId: ids[n % DEVICES],
+            fixTime: (base + Math.floor(n / DEVICES)) * 1000,
             receivedAt: Date.now(),
-            lat: fx.lat,
-            lon: fx.lon,
+            lat: BOX.lat + Math.random() * BOX.size,
+            lon: BOX.lon + Math.random() * BOX.size,
             speedKph: 30,
             course: 90,
             altitude: null,
@@ -100,99 +137,102 @@ for (const engine of engines()) {
         await t.ctx.db.transaction((tx) => insertPositions(tx, batch));
       }
       const secs = (performance.now() - started) / 1000;
-      rows.push([engine.name, 'raw INSERT (batches of 1000)', fmt(total / secs), '-', '-', '-']);
+      rows.push([engine.name, 'raw INSERT (batches of 1000)', fmt(total / secs), '-', '-', '-', '-', '-', String(total / 1000), '-']);
     }
 
-    // A live client measuring ingest-to-WebSocket latency.
     const chief = await userSession(t, await adminSession(t), 'bench-chief', ['supervisor']);
     const apiBase = await t.http.listen({ port: 0, host: '127.0.0.1' });
-    const ws = new WebSocket(`${apiBase.replace('http', 'ws')}/api/v1/field-assets/live`, { headers: { cookie: chief.cookie } });
-    let latencies: number[] = [];
-    ws.on('message', (data: Buffer) => {
-      const now = Date.now();
-      const msg = JSON.parse(data.toString()) as FieldLiveMessage;
-      if (msg.type === 'positions') for (const p of msg.items) latencies.push(now - Date.parse(p.receivedAt));
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    const live = { url: `${apiBase.replace('http', 'ws')}/api/v1/field-assets/live`, cookie: chief.cookie };
+    const alerts = async () => (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fa_events')).rows[0]?.n ?? 0;
 
-    // OsmAnd over HTTP.
-    {
-      latencies = [];
-      const before = rt.ingest.stats.accepted;
-      const result = await autocannon({
-        url: `http://127.0.0.1:${ports.osmand}`,
-        connections: 64,
-        pipelining: 1,
-        duration: SECONDS,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const fx = nextFix();
-              return { ...req, path: `/?id=BENCH-${fx.i}&timestamp=${fx.ts}&lat=${fx.lat.toFixed(6)}&lon=${fx.lon.toFixed(6)}&speed=20&bearing=90&batt=80` };
-            },
-          },
-        ],
+    // The load generator against a server that does nothing: what the client can send.
+    if (PATHS.includes('client')) {
+      const trivial = http.createServer((_req, res) => {
+        _req.resume();
+        _req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 0 });
+          res.end();
+        });
       });
-      const accepted = rt.ingest.stats.accepted - before;
+      await new Promise<void>((resolve) => trivial.listen(0, '127.0.0.1', resolve));
+      const r = await load({
+        mode: 'http',
+        port: (trivial.address() as AddressInfo).port,
+        seconds: SECONDS,
+        uniqueIds,
+        connections: CONNECTIONS,
+        baseTs: nextBase(),
+        movement: MOVEMENT,
+      });
+      trivial.closeAllConnections();
+      await new Promise((resolve) => trivial.close(resolve));
       rows.push([
         engine.name,
-        'OsmAnd HTTP (64 connections)',
-        fmt(accepted / SECONDS),
-        fmt(pct(latencies, 50), 1),
-        fmt(pct(latencies, 99), 1),
-        String(result.non2xx),
+        `client vs trivial server (${CONNECTIONS} conn.)`,
+        fmt(r.answered / r.seconds),
+        '-',
+        '-',
+        fmt(r.rttP50, 1),
+        fmt(r.rttP99, 1),
+        '-',
+        '-',
+        refusals(r),
       ]);
     }
 
-    // MQTT through the embedded broker, QoS 1.
-    {
-      latencies = [];
-      const before = rt.ingest.stats.accepted;
-      const clients = await Promise.all(
-        tokens.map((token, i) =>
-          mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, { username: `BENCH-${i}`, password: token, reconnectPeriod: 0, clientId: randomUUID() }),
-        ),
-      );
-      const end = Date.now() + SECONDS * 1000;
-      const perClientTs = clients.map(() => base + 3 * 86_400);
-      await Promise.all(
-        clients.map(async (c, i) => {
-          const inflight = new Set<Promise<unknown>>();
-          while (Date.now() < end) {
-            const ts = perClientTs[i]++;
-            const p = c.publishAsync(
-              mqttPositionTopic(`BENCH-${i}`),
-              JSON.stringify({ timestamp: ts, lat: 31.4 + Math.random() * 0.25, lon: 74.2 + Math.random() * 0.25, speedKph: 30 }),
-              { qos: 1 },
-            );
-            inflight.add(p);
-            void p.finally(() => inflight.delete(p));
-            if (inflight.size >= 8) await Promise.race(inflight);
-          }
-          await Promise.all(inflight);
-        }),
-      );
+    const measure = async (label: string, req: LoadRequest) => {
+      const before = { accepted: rt.ingest.stats.accepted, batches: rt.ingest.stats.batches, alerts: await alerts() };
+      const r = await load(req);
       await rt.ingest.drain();
-      const accepted = rt.ingest.stats.accepted - before;
+      const accepted = rt.ingest.stats.accepted - before.accepted;
       rows.push([
         engine.name,
-        `MQTT QoS 1 (${MQTT_CLIENTS} clients)`,
-        fmt(accepted / SECONDS),
-        fmt(pct(latencies, 50), 1),
-        fmt(pct(latencies, 99), 1),
-        String(rt.counters.mqttRejected),
+        label,
+        fmt(accepted / r.seconds),
+        fmt(r.live?.p50 ?? NaN, 1),
+        fmt(r.live?.p99 ?? NaN, 1),
+        fmt(r.rttP50, 1),
+        fmt(r.rttP99, 1),
+        fmt(((await alerts()) - before.alerts) / r.seconds),
+        String(rt.ingest.stats.batches - before.batches),
+        refusals(r),
       ]);
-      await Promise.all(clients.map((c) => c.endAsync()));
+    };
+
+    if (PATHS.includes('osmand')) {
+      await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, {
+        mode: 'http',
+        port: ports.osmand,
+        seconds: SECONDS,
+        uniqueIds,
+        tokens,
+        connections: CONNECTIONS,
+        baseTs: nextBase(),
+        movement: MOVEMENT,
+        live,
+      });
     }
-    ws.close();
+    if (PATHS.includes('mqtt')) {
+      await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, {
+        mode: 'mqtt',
+        port: ports.mqtt,
+        seconds: SECONDS,
+        uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
+        tokens,
+        connections: MQTT_CLIENTS,
+        inflight: 8,
+        baseTs: nextBase(),
+        movement: MOVEMENT,
+        topicPrefix: PREFIX,
+        live,
+      });
+    }
   } finally {
     await t.close();
   }
 }
 
-console.log(`\n${DEVICES} devices, ${GEOFENCES} geofences (circles) evaluated on every position, ${SECONDS} s per path`);
+console.log(
+  `\n${DEVICES} devices (${MOVEMENT === 'drive' ? 'driving' : 'jumping anywhere in the city at every fix'}), ${GEOFENCES} geofences (circles) evaluated on every position, ${SECONDS} s per path; load generator in a child process`,
+);
 console.log(table(rows));

@@ -1,0 +1,265 @@
+/**
+ * Load generator for bench/field-assets.ts, run in a child process of its
+ * own so that the client does not share the server's event loop. It speaks
+ * to the server only over loopback sockets:
+ *
+ * - http: `connections` keep-alive sockets, one request in flight each; each
+ *   device belongs to one socket, so its fixes leave in fix-time order. The
+ *   request is an OsmAnd query string built from a preallocated device
+ *   table (no per-request closure or object). Answers are parsed by hand
+ *   (status line and content-length) and counted by status code.
+ * - mqtt: one MQTT client per device (username = uniqueId, password = its
+ *   token), QoS 1, up to `inflight` unacknowledged publishes each.
+ * - live: a WebSocket client of the live stream; records now - receivedAt
+ *   for every position it is sent (ingest-to-WebSocket latency).
+ *
+ * Devices move like vehicles (a heading that wanders, 20-60 km/h, one fix a
+ * second of fix time) inside the bench's box, or jump anywhere in it at
+ * every fix with movement = 'teleport' (the worst case for geofence alerts).
+ */
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+
+export interface LoadRequest {
+  mode: 'http' | 'mqtt';
+  port: number;
+  seconds: number;
+  /** Unique ids of the devices this run reports for; tokens[i] (when set) belongs to uniqueIds[i]. */
+  uniqueIds: string[];
+  tokens?: string[];
+  connections: number;
+  inflight?: number;
+  /** First fix time (epoch seconds); each device's fixes go up one second at a time from there. */
+  baseTs: number;
+  movement: 'drive' | 'teleport';
+  topicPrefix?: string;
+  live?: { url: string; cookie: string } | null;
+}
+
+export interface LoadResult {
+  sent: number;
+  answered: number;
+  statuses: Record<string, number>;
+  errors: number;
+  rttP50: number;
+  rttP99: number;
+  live: { samples: number; p50: number; p99: number } | null;
+  seconds: number;
+}
+
+export const BOX = { lat: 31.4, lon: 74.2, size: 0.25 };
+const RAD = Math.PI / 180;
+
+/** Device positions (struct of arrays: no allocation per fix). */
+class Fleet {
+  readonly lat: Float64Array;
+  readonly lon: Float64Array;
+  readonly heading: Float64Array;
+  readonly kph: Float64Array;
+  readonly ts: Float64Array;
+  constructor(
+    n: number,
+    baseTs: number,
+    private readonly movement: 'drive' | 'teleport',
+  ) {
+    this.lat = new Float64Array(n);
+    this.lon = new Float64Array(n);
+    this.heading = new Float64Array(n);
+    this.kph = new Float64Array(n);
+    this.ts = new Float64Array(n).fill(baseTs);
+    for (let i = 0; i < n; i++) {
+      this.lat[i] = BOX.lat + Math.random() * BOX.size;
+      this.lon[i] = BOX.lon + Math.random() * BOX.size;
+      this.heading[i] = Math.random() * 360;
+      this.kph[i] = 20 + Math.random() * 40;
+    }
+  }
+
+  /** Moves device i on by one second of fix time. */
+  step(i: number): void {
+    this.ts[i]++;
+    if (this.movement === 'teleport') {
+      this.lat[i] = BOX.lat + Math.random() * BOX.size;
+      this.lon[i] = BOX.lon + Math.random() * BOX.size;
+      return;
+    }
+    let h = this.heading[i] + (Math.random() - 0.5) * 20;
+    const m = this.kph[i] / 3.6;
+    let lat = this.lat[i] + (m * Math.cos(h * RAD)) / 111_320;
+    let lon = this.lon[i] + (m * Math.sin(h * RAD)) / (111_320 * Math.cos(lat * RAD));
+    if (lat < BOX.lat || lat > BOX.lat + BOX.size || lon < BOX.lon || lon > BOX.lon + BOX.size) {
+      h += 180;
+      lat = Math.min(BOX.lat + BOX.size, Math.max(BOX.lat, lat));
+      lon = Math.min(BOX.lon + BOX.size, Math.max(BOX.lon, lon));
+    }
+    this.heading[i] = ((h % 360) + 360) % 360;
+    this.lat[i] = lat;
+    this.lon[i] = lon;
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+function openLive(live: { url: string; cookie: string }): Promise<{ latencies: number[]; close(): void }> {
+  const latencies: number[] = [];
+  const ws = new WebSocket(live.url, { headers: { cookie: live.cookie } });
+  ws.on('message', (data: Buffer) => {
+    const now = Date.now();
+    const msg = JSON.parse(data.toString()) as { type: string; items?: { receivedAt: string }[] };
+    if (msg.type === 'positions' && msg.items) for (const p of msg.items) latencies.push(now - Date.parse(p.receivedAt));
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ latencies, close: () => ws.close() }));
+    ws.once('error', reject);
+  });
+}
+
+async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 'live' | 'seconds'>> {
+  const n = req.uniqueIds.length;
+  const fleet = new Fleet(n, req.baseTs, req.movement);
+  const statuses: Record<string, number> = {};
+  const rtts: number[] = [];
+  let sent = 0;
+  let answered = 0;
+  let errors = 0;
+  const conns = Math.min(req.connections, n);
+  const tokens = (req.tokens ?? []).map((tk) => encodeURIComponent(tk));
+  await Promise.all(
+    Array.from({ length: conns }, (_, c) => {
+      // Devices c, c + conns, c + 2 conns, ...: one socket per device keeps its fixes in order.
+      const mine: number[] = [];
+      for (let i = c; i < n; i += conns) mine.push(i);
+      let k = 0;
+      return new Promise<void>((resolve) => {
+        const socket = net.connect(req.port, '127.0.0.1');
+        socket.setNoDelay(true);
+        let buf = '';
+        let startedAt = 0;
+        const next = (): void => {
+          if (Date.now() >= end) {
+            socket.end();
+            resolve();
+            return;
+          }
+          const i = mine[k++ % mine.length];
+          fleet.step(i);
+          const path = `/?id=${req.uniqueIds[i]}${tokens[i] ? `&token=${tokens[i]}` : ''}&timestamp=${fleet.ts[i]}&lat=${fleet.lat[i].toFixed(6)}&lon=${fleet.lon[i].toFixed(6)}&speed=${(fleet.kph[i] / 1.852).toFixed(1)}&bearing=${Math.round(fleet.heading[i])}&batt=80`;
+          startedAt = performance.now();
+          sent++;
+          socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`);
+        };
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => {
+          buf += chunk;
+          for (;;) {
+            const head = buf.indexOf('\r\n\r\n');
+            if (head < 0) return;
+            const m = /content-length: *(\d+)/i.exec(buf.slice(0, head));
+            const total = head + 4 + (m ? Number(m[1]) : 0);
+            if (buf.length < total) return;
+            const status = buf.slice(9, 12);
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            buf = buf.slice(total);
+            answered++;
+            rtts.push(performance.now() - startedAt);
+            next();
+          }
+        });
+        socket.on('error', () => {
+          errors++;
+          resolve();
+        });
+        socket.on('close', () => resolve());
+        socket.once('connect', next);
+      });
+    }),
+  );
+  return { sent, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
+}
+
+async function runMqtt(req: LoadRequest, end: number): Promise<Omit<LoadResult, 'live' | 'seconds'>> {
+  const n = req.uniqueIds.length;
+  const fleet = new Fleet(n, req.baseTs, req.movement);
+  const tokens = req.tokens ?? [];
+  const inflightMax = req.inflight ?? 8;
+  const statuses: Record<string, number> = {};
+  const rtts: number[] = [];
+  let sent = 0;
+  let answered = 0;
+  let errors = 0;
+  const clients = await Promise.all(
+    req.uniqueIds.map((id, i) =>
+      mqtt.connectAsync(`mqtt://127.0.0.1:${req.port}`, { username: id, password: tokens[i], reconnectPeriod: 0, clientId: randomUUID() }),
+    ),
+  );
+  await Promise.all(
+    clients.map(async (c, i) => {
+      const topic = `${req.topicPrefix ?? 'kotwal/field-assets'}/${req.uniqueIds[i]}/position`;
+      const inflight = new Set<Promise<unknown>>();
+      while (Date.now() < end) {
+        fleet.step(i);
+        const payload = JSON.stringify({
+          timestamp: fleet.ts[i],
+          lat: Number(fleet.lat[i].toFixed(6)),
+          lon: Number(fleet.lon[i].toFixed(6)),
+          speedKph: Math.round(fleet.kph[i]),
+          course: Math.round(fleet.heading[i]),
+          battery: 80,
+        });
+        const startedAt = performance.now();
+        sent++;
+        const p = c.publishAsync(topic, payload, { qos: 1 }).then(
+          () => {
+            answered++;
+            statuses['puback'] = (statuses['puback'] ?? 0) + 1;
+            rtts.push(performance.now() - startedAt);
+          },
+          () => {
+            errors++;
+          },
+        );
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p));
+        if (inflight.size >= inflightMax) await Promise.race(inflight);
+      }
+      await Promise.all(inflight);
+    }),
+  );
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return { sent, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
+}
+
+export async function runLoad(req: LoadRequest): Promise<LoadResult> {
+  const live = req.live ? await openLive(req.live) : null;
+  const started = Date.now();
+  const end = started + req.seconds * 1000;
+  const r = req.mode === 'http' ? await runHttp(req, end) : await runMqtt(req, end);
+  const seconds = (Date.now() - started) / 1000;
+  // Let the last positions reach the live client.
+  if (live) await new Promise((resolve) => setTimeout(resolve, 500));
+  live?.close();
+  return {
+    ...r,
+    seconds,
+    live: live ? { samples: live.latencies.length, p50: pct(live.latencies, 50), p99: pct(live.latencies, 99) } : null,
+  };
+}
+
+// As a child process: one request in, one result out.
+if (process.send) {
+  process.once('message', (req: LoadRequest) => {
+    runLoad(req).then(
+      (r) => process.send?.(r, () => process.exit(0)),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+}
