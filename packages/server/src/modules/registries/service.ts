@@ -307,7 +307,14 @@ export function createRegistriesService(ctx: CoreContext, opts: { now?: () => Da
       baseEntry(a, action, resource, 'allowed', acc, { covert: acc.covert, returned: out.returned, ...(out.details ?? {}) }),
     );
     const touched = persons.filter((c) => canaries.has(c));
-    await ctx.unitOfWork(async (tx) => {
+    // Only a canary touch writes ledger entries and events here: otherwise a
+    // plain transaction, with no sequencer or dispatcher to wake.
+    const inTx = touched.length ? ctx.unitOfWork.bind(ctx) : ctx.db.transaction.bind(ctx.db);
+    await inTx(async (tx) => {
+      // The ledger entry above is durable and authoritative; this index of it
+      // need not wait for its own flush to disk (one fsync per read, not two),
+      // unless the transaction also raises a canary alert.
+      if (!touched.length) await tx.query('SET LOCAL synchronous_commit TO OFF');
       await repo.insertAccess(
         tx,
         persons.map((cnic) => ({
