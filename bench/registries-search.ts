@@ -190,9 +190,9 @@ for (const engine of wanted) {
       if (want.size > limit) beyondLimit++;
       tp += Math.min(hit, reachable);
       expected += reachable;
-      const top = got.slice(0, want.size);
+      const top = got.slice(0, reachable);
       rpHits += top.filter((c) => want.has(c)).length;
-      rpTotal += want.size;
+      rpTotal += reachable;
       for (const i of body.items)
         if (i.score >= 0.8) {
           strong++;
@@ -210,7 +210,7 @@ for (const engine of wanted) {
         ['p50 ms', fmt(pct(lat, 50), 1)],
         ['p95 ms', fmt(pct(lat, 95), 1)],
         ['recall@k (expected persons found in the top k = max(20, |expected|) <= 100)', fmt(tp / expected, 3)],
-        ['R-precision (top |expected| that are expected)', fmt(rpHits / rpTotal, 3)],
+        ['R-precision (of the top min(|expected|, k), share expected)', fmt(rpHits / rpTotal, 3)],
         ['precision of strong matches (score >= 0.8)', fmt(strong ? strongTp / strong : NaN, 3)],
         ...[...byKind].map(([kind, v]) => [`recall, ${kind} queries`, fmt(v.tp / v.expected, 3)]),
         ['queries with more candidates than ranked', String(truncated)],
