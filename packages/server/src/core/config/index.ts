@@ -122,10 +122,25 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
   { env: 'OSMAND_PORT', key: 'osmandPort', description: 'field assets: OsmAnd HTTP listener (Traccar Client, OsmAnd app); 0 = any free port', default: '5055' },
   { env: 'MQTT_PORT', key: 'mqttPort', description: 'field assets: embedded MQTT broker port (when MQTT_URL is unset); 0 = any free port', default: '1883' },
   { env: 'MQTT_URL', key: 'mqttUrl', description: 'field assets: external MQTT broker (mqtt:// or mqtts://); unset = embedded broker', default: '(unset)' },
-  { env: 'MQTT_TOPIC_PREFIX', key: 'mqttTopicPrefix', description: 'field assets: devices publish to <prefix>/<uniqueId>/position', default: 'kotwal/field-assets' },
+  {
+    env: 'MQTT_TOPIC_PREFIX',
+    key: 'mqttTopicPrefix',
+    description: 'field assets: devices publish to <prefix>/<uniqueId>/position',
+    default: 'kotwal/field-assets',
+  },
   { env: 'KOTWAL_DEVICE_OFFLINE_SECONDS', key: 'deviceOfflineSeconds', description: 'field assets: a device silent this long is offline', default: '300' },
-  { env: 'KOTWAL_POSITION_MAX_AGE_HOURS', key: 'positionMaxAgeHours', description: 'field assets: positions with an older fix time are refused', default: '168' },
-  { env: 'KOTWAL_DEVICE_RATE', key: 'devicePositionsPerSecond', description: 'field assets: positions per second one device may send (burst 10x)', default: '10' },
+  {
+    env: 'KOTWAL_POSITION_MAX_AGE_HOURS',
+    key: 'positionMaxAgeHours',
+    description: 'field assets: positions with an older fix time are refused',
+    default: '168',
+  },
+  {
+    env: 'KOTWAL_DEVICE_RATE',
+    key: 'devicePositionsPerSecond',
+    description: 'field assets: positions per second one device may send (burst 10x)',
+    default: '10',
+  },
 ];
 
 function readFileSource(file: string): Source {
