@@ -11,7 +11,7 @@
  * on this 2-core machine it gets the other core, as a fleet of devices would.
  *
  * Knobs: BENCH_SECONDS (10 per path), BENCH_DEVICES (1000), BENCH_MQTT_CLIENTS
- * (100), BENCH_CONNECTIONS (OsmAnd sockets, one per device), BENCH_ENGINES (pglite,postgres),
+ * (one per device), BENCH_CONNECTIONS (OsmAnd sockets, one per device), BENCH_ENGINES (pglite,postgres),
  * BENCH_PATHS (client,osmand,mqtt), BENCH_MOVEMENT (drive: devices drive
  * around; teleport: every fix anywhere in the city, the worst case for
  * geofence alerts).
@@ -29,7 +29,8 @@ import { engines, fmt, table } from './_util.ts';
 
 const DEVICES = Number(process.env['BENCH_DEVICES'] ?? 1000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
-const MQTT_CLIENTS = Math.min(DEVICES, Number(process.env['BENCH_MQTT_CLIENTS'] ?? 100));
+// One MQTT connection per device too: fewer clients would each send more than the per-device flood limit allows.
+const MQTT_CLIENTS = Math.min(DEVICES, Number(process.env['BENCH_MQTT_CLIENTS'] ?? DEVICES));
 // One connection per device, as trackers keep their own (BENCH_CONNECTIONS to share fewer).
 const CONNECTIONS = Math.min(DEVICES, Number(process.env['BENCH_CONNECTIONS'] ?? DEVICES));
 const MOVEMENT = process.env['BENCH_MOVEMENT'] === 'teleport' ? 'teleport' : 'drive';
@@ -57,9 +58,11 @@ function load(req: LoadRequest): Promise<LoadResult> {
   });
 }
 
-const refusals = (r: LoadResult): string => {
+/** Refusals as the client saw them (HTTP status) and as the server counted them (reason: MQTT acknowledges refusals too). */
+const refusals = (r: LoadResult, server: Record<string, number> = {}): string => {
   const bad = Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== 'puback');
   const parts = bad.map(([s, n]) => `${n}x${s}`);
+  if (r.statuses['puback']) for (const [reason, n] of Object.entries(server)) if (n) parts.push(`${n}x${reason}`);
   if (r.errors) parts.push(`${r.errors} errors`);
   if (r.sent > r.answered) parts.push(`${r.sent - r.answered} unanswered`);
   return parts.join(' ') || '0';
@@ -181,7 +184,12 @@ for (const engine of engines()) {
     }
 
     const measure = async (label: string, req: LoadRequest) => {
-      const before = { accepted: rt.ingest.stats.accepted, batches: rt.ingest.stats.batches, alerts: await alerts() };
+      const before = {
+        accepted: rt.ingest.stats.accepted,
+        batches: rt.ingest.stats.batches,
+        alerts: await alerts(),
+        rejected: { ...rt.ingest.stats.rejected },
+      };
       const r = await load(req);
       await rt.ingest.drain();
       const accepted = rt.ingest.stats.accepted - before.accepted;
@@ -195,7 +203,7 @@ for (const engine of engines()) {
         fmt(r.rttP99, 1),
         fmt(((await alerts()) - before.alerts) / r.seconds),
         String(rt.ingest.stats.batches - before.batches),
-        refusals(r),
+        refusals(r, Object.fromEntries(Object.entries(rt.ingest.stats.rejected).map(([k, n]) => [k, n - (before.rejected[k] ?? 0)]))),
       ]);
     };
 
@@ -220,7 +228,7 @@ for (const engine of engines()) {
         uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
         tokens,
         connections: MQTT_CLIENTS,
-        inflight: 8,
+        inflight: 4,
         baseTs: nextBase(),
         movement: MOVEMENT,
         topicPrefix: PREFIX,
