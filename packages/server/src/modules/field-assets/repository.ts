@@ -265,29 +265,40 @@ export interface NewPosition {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const attrsJson = (a: Record<string, unknown>): string | null => (Object.keys(a).length ? JSON.stringify(a) : null);
 
+/** A position's values in POSITION_COLS order. */
+function positionValues(r: NewPosition): unknown[] {
+  return [
+    r.deviceId,
+    iso(r.fixTime),
+    iso(r.receivedAt),
+    r.lat,
+    r.lon,
+    r.speedKph,
+    r.course,
+    r.altitude,
+    r.accuracy,
+    r.battery,
+    r.charging,
+    r.alarm,
+    r.motion,
+    r.protocol,
+    attrsJson(r.attributes),
+  ];
+}
+
+/** Rows -> `width` arrays, one per column, for INSERT ... SELECT FROM unnest($1, $2, ...). */
+function columns<T>(rows: readonly T[], width: number, values: (r: T) => unknown[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => []);
+  for (const r of rows) {
+    const v = values(r);
+    for (let i = 0; i < width; i++) cols[i].push(v[i]);
+  }
+  return cols;
+}
+
 /** Inserts a batch; returns the keys (deviceId|fixTime ms) that were new (duplicates are skipped). */
 export async function insertPositions(tx: Queryable, rows: readonly NewPosition[]): Promise<Set<string>> {
-  const cols: unknown[][] = Array.from({ length: 15 }, () => []);
-  for (const r of rows) {
-    const v = [
-      r.deviceId,
-      iso(r.fixTime),
-      iso(r.receivedAt),
-      r.lat,
-      r.lon,
-      r.speedKph,
-      r.course,
-      r.altitude,
-      r.accuracy,
-      r.battery,
-      r.charging,
-      r.alarm,
-      r.motion,
-      r.protocol,
-      attrsJson(r.attributes),
-    ];
-    for (let i = 0; i < v.length; i++) cols[i].push(v[i]);
-  }
+  const cols = columns(rows, 15, positionValues);
   const res = await tx.query<{ device_id: string; ms: number }>(
     `INSERT INTO fa_positions (${POSITION_COLS})
      SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::real[], $8::real[], $9::real[],
@@ -305,30 +316,7 @@ export async function upsertLatest(
   rows: readonly (NewPosition & { geofenceIds: readonly string[]; lastSeenAt: number; connection: string })[],
 ): Promise<void> {
   if (!rows.length) return;
-  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
-  for (const r of rows) {
-    const v = [
-      r.deviceId,
-      iso(r.fixTime),
-      iso(r.receivedAt),
-      r.lat,
-      r.lon,
-      r.speedKph,
-      r.course,
-      r.altitude,
-      r.accuracy,
-      r.battery,
-      r.charging,
-      r.alarm,
-      r.motion,
-      r.protocol,
-      attrsJson(r.attributes),
-      iso(r.lastSeenAt),
-      r.connection,
-      r.geofenceIds.join(','),
-    ];
-    for (let i = 0; i < v.length; i++) cols[i].push(v[i]);
-  }
+  const cols = columns(rows, 18, (r) => [...positionValues(r), iso(r.lastSeenAt), r.connection, r.geofenceIds.join(',')]);
   await tx.query(
     `INSERT INTO fa_latest (${POSITION_COLS}, last_seen_at, connection, geofence_ids)
      SELECT u.d, u.f, u.r, u.la, u.lo, u.s, u.c, u.al, u.ac, u.b, u.ch, u.am, u.m, u.p, u.at, u.ls, u.cn,
@@ -488,11 +476,19 @@ export interface NewEvent {
 
 export async function insertEvents(tx: Queryable, events: readonly NewEvent[]): Promise<EventRow[]> {
   if (!events.length) return [];
-  const cols: unknown[][] = Array.from({ length: 11 }, () => []);
-  for (const e of events) {
-    const v = [e.id, e.deviceId, e.kind, e.severity, iso(e.at), e.lat, e.lon, e.geofenceId, e.relatedDeviceId, e.message, JSON.stringify(e.details)];
-    for (let i = 0; i < v.length; i++) cols[i].push(v[i]);
-  }
+  const cols = columns(events, 11, (e) => [
+    e.id,
+    e.deviceId,
+    e.kind,
+    e.severity,
+    iso(e.at),
+    e.lat,
+    e.lon,
+    e.geofenceId,
+    e.relatedDeviceId,
+    e.message,
+    JSON.stringify(e.details),
+  ]);
   return (
     await tx.query<EventRow>(
       `INSERT INTO fa_events AS e (id, device_id, kind, severity, at, lat, lon, geofence_id, related_device_id, message, details)
