@@ -13,6 +13,17 @@ export interface EventMap {
   'core.token.issued': { tokenId: string; name: string };
   'core.token.revoked': { tokenId: string };
   'core.ledger.checkpoint-signed': { treeSize: number; rootHash: string };
+  'core.ledger.cosigned': { treeSize: number; witness: string };
+  'core.transfer.requested': { transferId: string; dataset: string; destinationNode: string; destinationJurisdiction: string };
+  'core.transfer.approved': { transferId: string; approvals: number };
+  'core.transfer.refused': { transferId: string; reason: string };
+  'core.transfer.executed': { transferId: string };
+  'core.transfer.completed': { transferId: string; records: number };
+  'core.transfer.revoked': { transferId: string; by: string };
+  'core.transfer.expired': { transferId: string };
+  'core.grant.requested': { grantId: string; grantee: string; role: string };
+  'core.grant.activated': { grantId: string; grantee: string; role: string; expiresAt: string };
+  'core.grant.ended': { grantId: string; grantee: string; reason: 'expired' | 'revoked' };
   'registries.import.completed': { importId: string; registry: string; inserted: number; updated: number; unchanged: number; rejected: number };
   'registries.import.failed': { importId: string; registry: string; reason: string };
   'registries.alert.raised': { alertId: string; kind: 'canary' | 'anomaly'; severity: 'high' | 'medium'; userId: string; subject: string | null };

@@ -53,6 +53,25 @@ export const PERMISSIONS = {
   },
   'field-assets.write': { description: 'Register devices, assign them, edit geofences, acknowledge alerts', requiresMfa: false, system: 'field-assets' },
   'field-assets.covert': { description: 'See covert cameras and where they are (every view ledgered)', requiresMfa: true, system: 'field-assets' },
+  'transfers.read': {
+    description: 'See peers, datasets, approvers, policies and transfers with their approvals and receipts',
+    requiresMfa: false,
+    system: 'core',
+  },
+  'transfers.request': {
+    description: 'Request a transfer (replication, bulk export, evidence share); it runs only with the owners\u2019 signatures',
+    requiresMfa: true,
+    system: 'core',
+  },
+  'transfers.manage': {
+    description: 'Register peers, designate approvers, set dataset policies, execute approved transfers and revoke them',
+    requiresMfa: true,
+    system: 'core',
+  },
+  'grants.read': { description: 'See break-glass support grants and what was done under them', requiresMfa: false, system: 'core' },
+  'grants.request': { description: 'Request a time-boxed break-glass grant for a support account', requiresMfa: true, system: 'core' },
+  'grants.manage': { description: 'Designate break-glass approvers, set the grant policy, revoke grants', requiresMfa: true, system: 'core' },
+  'witnesses.manage': { description: 'Register the outside witnesses whose countersignatures the ledger accepts', requiresMfa: true, system: 'core' },
 } as const satisfies Record<string, PermissionInfo>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -84,11 +103,18 @@ export const BUILT_IN_ROLES: Record<string, { description: string; permissions: 
       'ledger.read',
       'ledger.details.read',
       'system.metrics',
+      'transfers.read',
+      'transfers.request',
+      'transfers.manage',
+      'grants.read',
+      'grants.request',
+      'grants.manage',
+      'witnesses.manage',
     ],
   },
   auditor: {
     description: 'Reads the ledger and verifies proofs; changes nothing',
-    permissions: ['auth.self', 'ledger.read', 'users.read', 'roles.read'],
+    permissions: ['auth.self', 'ledger.read', 'users.read', 'roles.read', 'transfers.read', 'grants.read'],
   },
   operator: {
     description: 'Command-centre operator: live field assets; registry search with linked persons masked',
@@ -116,6 +142,6 @@ export const BUILT_IN_ROLES: Record<string, { description: string; permissions: 
   },
   oversight: {
     description: 'Oversight officer (data protection, ombudsman liaison): access logs, covert disclosures, canaries, the ledger',
-    permissions: ['auth.self', 'registries.access-log.read', 'registries.oversight', 'ledger.read'],
+    permissions: ['auth.self', 'registries.access-log.read', 'registries.oversight', 'ledger.read', 'transfers.read', 'grants.read'],
   },
 };

@@ -98,8 +98,10 @@ export async function openCore(opts: {
     // Checkpoints emit core.ledger.checkpoint-signed in their own transaction.
     const ledger = await Ledger.open({ db, config, logger, events });
     closers.push(() => ledger.close());
+    const pub = ledger.publicKey();
     const ctx: CoreContext = {
       config,
+      node: { name: config.nodeName, jurisdiction: config.jurisdiction, publicKey: pub.publicKey, keyId: pub.keyId, sign: (data) => ledger.signBytes(data) },
       db,
       ledger,
       events,

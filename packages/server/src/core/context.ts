@@ -63,8 +63,20 @@ export interface Principal {
   csrfToken: string | null;
 }
 
+/** This node: its name and jurisdiction, and its Ed25519 key (the ledger's). */
+export interface NodeIdentityKey {
+  name: string;
+  jurisdiction: string;
+  /** base64 raw 32-byte Ed25519 public key. */
+  publicKey: string;
+  keyId: string;
+  /** Signs with the node's private key; base64 signature. */
+  sign(data: Uint8Array): string;
+}
+
 export interface CoreContext {
   config: KotwalConfig;
+  node: NodeIdentityKey;
   db: Database;
   ledger: LedgerWriter;
   events: EventBus;

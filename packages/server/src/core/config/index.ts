@@ -51,6 +51,16 @@ export interface KotwalConfig {
   positionMaxAgeHours: number;
   /** Per-device flood limit: sustained positions per second (burst = 10 times this). */
   devicePositionsPerSecond: number;
+  /** ISO 3166 code of the jurisdiction this node serves (e.g. PK-PB). */
+  jurisdiction: string;
+  /** Base URL peers use to reach this node (its identity states it); null = not announced. */
+  publicUrl: string | null;
+  /** Replica mode: base URL of the source node this node receives approved transfers from. */
+  replicaOf: string | null;
+  /** Egress: further destinations (host:port) configured integrations may reach, besides DATABASE_URL, NATS_URL and MQTT_URL. */
+  egressAllow: string[];
+  /** Replication: records per signed batch. */
+  replicationBatchRecords: number;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +151,21 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
     description: 'field assets: positions per second one device may send (burst 10x)',
     default: '10',
   },
+  {
+    env: 'KOTWAL_JURISDICTION',
+    key: 'jurisdiction',
+    description: 'ISO 3166 code of the jurisdiction this node serves (country or subdivision)',
+    default: 'PK-PB',
+  },
+  { env: 'KOTWAL_PUBLIC_URL', key: 'publicUrl', description: 'base URL peers use to reach this node (stated in its signed identity)', default: '(unset)' },
+  { env: 'KOTWAL_REPLICA_OF', key: 'replicaOf', description: 'replica mode: base URL of the source node (same as serve --replica-of)', default: '(unset)' },
+  {
+    env: 'KOTWAL_EGRESS_ALLOW',
+    key: 'egressAllow',
+    description: 'comma-separated host:port of configured integrations the egress gateway lets through (besides DATABASE_URL, NATS_URL, MQTT_URL)',
+    default: '(none)',
+  },
+  { env: 'KOTWAL_REPLICATION_BATCH', key: 'replicationBatchRecords', description: 'records per signed replication batch', default: '1000' },
 ];
 
 function readFileSource(file: string): Source {
@@ -225,6 +250,17 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
     problems.push('MQTT_TOPIC_PREFIX must be 1-128 characters of letters, digits, _ and -, in /-separated levels (no wildcards)');
   }
 
+  const jurisdiction = get('KOTWAL_JURISDICTION') ?? 'PK-PB';
+  if (!/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(jurisdiction))
+    problems.push(`KOTWAL_JURISDICTION must be an ISO 3166 code such as PK or PK-PB, got "${jurisdiction}"`);
+  const egressAllow = (get('KOTWAL_EGRESS_ALLOW') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const d of egressAllow) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(d)) problems.push(`KOTWAL_EGRESS_ALLOW: "${d}" is not host:port`);
+  }
+
   const config: KotwalConfig = {
     port: int('PORT', 8080, 0, 65535),
     host: get('HOST') ?? '127.0.0.1',
@@ -258,6 +294,11 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
     deviceOfflineSeconds: int('KOTWAL_DEVICE_OFFLINE_SECONDS', 300, 10, 7 * 86_400),
     positionMaxAgeHours: int('KOTWAL_POSITION_MAX_AGE_HOURS', 168, 1, 24 * 3650),
     devicePositionsPerSecond: int('KOTWAL_DEVICE_RATE', 10, 1, 100_000),
+    jurisdiction,
+    publicUrl: url('KOTWAL_PUBLIC_URL', ['http:', 'https:']),
+    replicaOf: url('KOTWAL_REPLICA_OF', ['http:', 'https:']),
+    egressAllow,
+    replicationBatchRecords: int('KOTWAL_REPLICATION_BATCH', 1000, 1, 100_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

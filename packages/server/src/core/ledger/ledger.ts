@@ -37,6 +37,7 @@ import { checkpointFilePath, readCheckpointFile, writeCheckpointFile } from './c
 import { entryOfRow, prepareEntry, sealedFields, type PreparedEntry } from './entries.ts';
 import { CompactRange, entryLeafHash, sha256HexOf, type TreeNode } from './merkle.ts';
 import { consistencyProofBetween, inclusionProofAt, rootAtSize } from './proofs.ts';
+import { sign } from 'node:crypto';
 import { loadOrCreateSigningKey, signBody, type LedgerPublicKey, type SigningKey } from './signing-key.ts';
 import {
   checkpointOfRow,
@@ -532,6 +533,11 @@ export class Ledger implements LedgerWriter {
   /** Number of sequenced entries (the next seq). */
   async treeSize(): Promise<number> {
     return (await readState(this.db, false)).treeSize;
+  }
+
+  /** Signs bytes with the node's Ed25519 key (identity, replication batches, receipts); base64 signature. */
+  signBytes(data: Uint8Array): string {
+    return sign(null, data, this.key.privateKey).toString('base64');
   }
 
   publicKey(): LedgerPublicKeyInfo {
