@@ -12,6 +12,7 @@ import { fieldAssetsRoutes } from './routes.ts';
 import { startFieldAssets } from './runtime.ts';
 import { fieldAssetsSubscribers } from './subscribers.ts';
 import { fieldCommand } from './simulator/cli.ts';
+import { fieldAssetDatasets } from './datasets.ts';
 
 export { fieldAssetsPorts, fieldAssetsRuntime } from './runtime.ts';
 
@@ -25,4 +26,5 @@ export const fieldAssetsModule = defineModule({
   start: startFieldAssets,
   cli: (env) => [fieldCommand(env)],
   console: true,
+  datasets: fieldAssetDatasets,
 });

@@ -10,6 +10,7 @@ import { defineModule } from '#core/module.ts';
 import { registriesRoutes } from './routes.ts';
 import { registriesSubscribers } from './subscribers.ts';
 import { registriesCommand } from './cli.ts';
+import { registryDatasets } from './datasets.ts';
 
 export const registriesModule = defineModule({
   name: 'registries',
@@ -20,4 +21,5 @@ export const registriesModule = defineModule({
   subscribers: registriesSubscribers,
   cli: (env) => [registriesCommand(env)],
   console: true,
+  datasets: registryDatasets,
 });
