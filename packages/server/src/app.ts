@@ -27,6 +27,7 @@ import {
   type AuthService,
 } from '#core/auth/index.ts';
 import { systemRoutes } from '#core/system/routes.ts';
+import { createEgressGateway } from '#core/egress/index.ts';
 import { modules as installedModules } from '#modules/index.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version;
@@ -98,10 +99,14 @@ export async function openCore(opts: {
     // Checkpoints emit core.ledger.checkpoint-signed in their own transaction.
     const ledger = await Ledger.open({ db, config, logger, events });
     closers.push(() => ledger.close());
+    // The only way out: outbound HTTP(S) is checked against the policy, refusals ledgered.
+    const egress = createEgressGateway({ config, ledger, db, logger });
+    closers.push(async () => egress.close());
     const pub = ledger.publicKey();
     const ctx: CoreContext = {
       config,
       node: { name: config.nodeName, jurisdiction: config.jurisdiction, publicKey: pub.publicKey, keyId: pub.keyId, sign: (data) => ledger.signBytes(data) },
+      egress,
       db,
       ledger,
       events,

@@ -74,9 +74,39 @@ export interface NodeIdentityKey {
   sign(data: Uint8Array): string;
 }
 
+/** Why an outbound HTTP(S) request is made; the egress gateway allows a destination only for a purpose that names it. */
+export type EgressPurpose =
+  | { kind: 'transfer'; transferId: string } // allowed only while sov_transfers row is approved/executing, unexpired, and the URL's origin is the manifest destination address
+  | { kind: 'peer-verify'; peerId: string } // GET of a registered active peer's /api/v1/node only
+  | { kind: 'replica-source' } // the configured replicaOf origin
+  | { kind: 'integration'; name: string }; // configured integrations (DATABASE_URL, NATS_URL, MQTT_URL, KOTWAL_EGRESS_ALLOW)
+
+export interface EgressRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+export interface EgressResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  text(): string;
+  json<T>(): T;
+}
+
+export interface EgressGateway {
+  /** HTTP(S) through the gateway: refused (EgressRefusedError, ledgered as `egress.refused`, outcome denied) before any socket opens unless the purpose allows this destination. */
+  request(url: string, req: EgressRequest, purpose: EgressPurpose, actor?: { type: LedgerActorType; id: string }): Promise<EgressResponse>;
+}
+
 export interface CoreContext {
   config: KotwalConfig;
   node: NodeIdentityKey;
+  /** The only way out of the process: every outbound HTTP(S) request goes through it (core/egress). */
+  egress: EgressGateway;
   db: Database;
   ledger: LedgerWriter;
   events: EventBus;

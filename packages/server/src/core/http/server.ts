@@ -17,6 +17,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PROBLEM_TYPES, isPermission } from '@kotwal/contracts';
 import type { CoreContext, Principal } from '../context.ts';
+import { EgressRefusedError } from '../egress/errors.ts';
 import { HttpProblem, type FieldError } from './problem.ts';
 import type { KotwalFastify } from './types.ts';
 
@@ -305,6 +306,9 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
     let p: HttpProblem;
     if (error instanceof HttpProblem) {
       p = error;
+    } else if (error instanceof EgressRefusedError) {
+      // Already logged and ledgered by the gateway (egress.refused).
+      p = new HttpProblem(403, PROBLEM_TYPES.egressRefused, 'Egress refused', error.reason);
     } else {
       const fe = error as FastifyError & { validation?: ErrorObject[]; validationContext?: string };
       if (fe.validation) {
