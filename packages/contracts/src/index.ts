@@ -11,3 +11,4 @@ export * from './schemas/system.ts';
 export * from './schemas/registries.ts';
 export * from './schemas/field-assets.ts';
 export * from './schemas/sovereignty.ts';
+export * from './schemas/grants-witnesses.ts';

@@ -1,5 +1,6 @@
 /**
- * `kotwal ledger ...`: verify (database or bundle), export, proof, checkpoint.
+ * `kotwal ledger ...`: verify (database or bundle), export, proof, checkpoint,
+ * witness (an outside party's countersigning run, over HTTP).
  * The commands open the database themselves and only read, except
  * `checkpoint --sign`. Exit status: 0 intact / done, 1 not intact (or a
  * proof that does not verify), 2 when the command could not run.
@@ -21,6 +22,7 @@ import { inclusionProofAt } from './proofs.ts';
 import { readPublicKeyFile, type LedgerPublicKey } from './signing-key.ts';
 import { checkpointOfRow, checkpointRowAt, entryRow, latestCheckpointRow, readState } from './store.ts';
 import { exportBundle, verifyBundle, verifyDatabase, type VerifyProgress, type VerifyReport } from './verify.ts';
+import { witnessCommand } from './witness-cli.ts';
 
 /** An error that ends the command with exit status 2 and a plain message. */
 export class LedgerCliError extends Error {
@@ -323,6 +325,8 @@ export function ledgerCommand(): Command {
         });
       }),
     );
+
+  ledger.addCommand(witnessCommand());
 
   return ledger;
 }

@@ -22,6 +22,7 @@ import { HttpProblem, problems } from '#core/http/problem.ts';
 import type { KotwalFastify } from '#core/http/types.ts';
 import { LedgerQueryError, type Ledger } from './ledger.ts';
 import { CheckpointList, CheckpointListQuery, CheckpointSizeParams, LedgerDetails, LedgerPublicKey, LedgerSeqParams } from '@kotwal/contracts';
+import { witnessRoutes } from './witness-routes.ts';
 
 type Security = { [scheme: string]: string[] }[];
 const SECURITY: Security = [{ session: [] }, { bearer: [] }];
@@ -221,5 +222,8 @@ export function ledgerRoutes(ledger: Ledger) {
         return key;
       },
     );
+
+    // Outside witnesses and their countersignatures of checkpoints.
+    await witnessRoutes(ledger)(app, ctx);
   };
 }
