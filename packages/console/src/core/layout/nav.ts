@@ -4,6 +4,7 @@
  * GET /api/v1/system/info.
  */
 import type { Permission, SystemInfo } from '@kotwal/contracts';
+import { SOVEREIGNTY_SCREENS } from '../sovereignty/nav.ts';
 
 export interface NavItem {
   path: string;
@@ -52,6 +53,8 @@ export function buildNavigation(system: SystemInfo | null, can: (p: Permission) 
       })),
     });
   }
+  const sovereignty: NavItem[] = Object.values(SOVEREIGNTY_SCREENS).filter((i) => allowed(i, can));
+  if (sovereignty.length) groups.push({ label: 'Sovereignty', items: sovereignty });
   const admin = [CORE_SCREENS.users, CORE_SCREENS.roles, CORE_SCREENS.tokens].filter((i) => allowed(i, can));
   if (admin.length) groups.push({ label: 'Administration', items: admin });
   const audit = [CORE_SCREENS.ledger].filter((i) => allowed(i, can));

@@ -14,6 +14,7 @@ const RolesPage = lazy(() => import('../roles/roles-page.tsx'));
 const TokensPage = lazy(() => import('../tokens/tokens-page.tsx'));
 const LedgerPage = lazy(() => import('../ledger/ledger-page.tsx'));
 const AccountPage = lazy(() => import('../account/account-page.tsx'));
+const SovereigntyScreens = lazy(() => import('../sovereignty/index.tsx'));
 
 const SCREENS: Record<Exclude<CoreScreen, 'home'>, ComponentType> = {
   users: UsersPage,
@@ -39,6 +40,15 @@ export function Routes() {
         </Suspense>
       );
     }
+  }
+
+  const sov = /^\/sovereignty(\/.*)?$/.exec(pathname);
+  if (sov) {
+    return (
+      <Suspense fallback={<Loading />}>
+        <SovereigntyScreens subPath={sov[1] ?? '/'} />
+      </Suspense>
+    );
   }
 
   const m = /^\/systems\/([^/]+)(\/.*)?$/.exec(pathname);
