@@ -12,12 +12,14 @@
  * countersigned, exit 1), then countersign (contracts signCosignature),
  * submit it, and update the state file.
  *
- * Outbound HTTP here is the witness's client, not the server's: it never
- * runs inside `kotwal serve`.
+ * Outbound HTTP here is the witness's client, not the server's (it never
+ * runs inside `kotwal serve`): client-mode egress, which reaches only the
+ * origin given with --url.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { createClientEgress, type ClientEgress } from '#core/egress/index.ts';
 import {
   fromHex,
   parseEd25519PrivateKey,
@@ -67,27 +69,30 @@ interface HttpResult<T> {
   text: string;
 }
 
-async function call<T>(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: unknown): Promise<HttpResult<T>> {
-  let res: Response;
+type Client = Pick<ClientEgress, 'request'>;
+
+async function call<T>(client: Client, method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: unknown): Promise<HttpResult<T>> {
+  let status: number;
+  let text: string;
   try {
-    res = await fetch(url, {
+    const res = await client.request(url, {
       method,
       headers: { accept: 'application/json', ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      redirect: 'error',
-      signal: AbortSignal.timeout(30_000),
+      timeoutMs: 30_000,
     });
+    status = res.status;
+    text = res.text();
   } catch (err) {
     throw new WitnessCliError(`${method} ${url}: ${(err as Error).message}`);
   }
-  const text = await res.text();
   let parsed: T | null;
   try {
     parsed = JSON.parse(text) as T;
   } catch {
     parsed = null;
   }
-  return { status: res.status, body: parsed, text };
+  return { status, body: parsed, text };
 }
 
 function problemText(r: HttpResult<unknown>): string {
@@ -135,9 +140,18 @@ export interface WitnessRunResult {
 
 /** One witness run; throws WitnessCheckFailed (exit 1) or WitnessCliError (exit 2). */
 export async function runWitness(opts: WitnessRunOptions): Promise<WitnessRunResult> {
-  const now = opts.now ?? (() => new Date());
   const base = opts.url.replace(/\/+$/, '');
   if (!/^https?:\/\//.test(base)) throw new WitnessCliError(`--url must be an http:// or https:// URL, got "${opts.url}"`);
+  const client = createClientEgress({ allow: [base], tool: 'kotwal ledger witness' });
+  try {
+    return await witnessRun(opts, base, client);
+  } finally {
+    client.close();
+  }
+}
+
+async function witnessRun(opts: WitnessRunOptions, base: string, client: Client): Promise<WitnessRunResult> {
+  const now = opts.now ?? (() => new Date());
   let secret: Uint8Array;
   try {
     secret = parseEd25519PrivateKey(readFileSync(opts.keyFile, 'utf8'));
@@ -156,7 +170,7 @@ export async function runWitness(opts: WitnessRunOptions): Promise<WitnessRunRes
   const auth = { authorization: `Bearer ${opts.token}` };
 
   // 1. The node's key: pinned on first use.
-  const keyRes = await call<LedgerPublicKey>('GET', `${base}/api/v1/ledger/public-key`, auth);
+  const keyRes = await call<LedgerPublicKey>(client, 'GET', `${base}/api/v1/ledger/public-key`, auth);
   if (keyRes.status !== 200 || !keyRes.body) throw new WitnessCliError(`fetching the node's public key: ${problemText(keyRes)}`);
   const nodeKey = keyRes.body;
   if (state) {
@@ -171,7 +185,7 @@ export async function runWitness(opts: WitnessRunOptions): Promise<WitnessRunRes
   }
 
   // 2. The latest checkpoint, signed by the pinned key.
-  const cpRes = await call<Checkpoint>('GET', `${base}/api/v1/ledger/checkpoints/latest`, auth);
+  const cpRes = await call<Checkpoint>(client, 'GET', `${base}/api/v1/ledger/checkpoints/latest`, auth);
   if (cpRes.status !== 200 || !cpRes.body) throw new WitnessCliError(`fetching the latest checkpoint: ${problemText(cpRes)}`);
   const cp = cpRes.body;
   const pinned = state?.nodePublicKey ?? nodeKey.publicKey;
@@ -204,7 +218,7 @@ export async function runWitness(opts: WitnessRunOptions): Promise<WitnessRunRes
     }
     opts.print(`consistency: tree size ${cp.treeSize} unchanged since ${state.cosignedAt}, same root`);
   } else {
-    const pr = await call<ConsistencyProof>('GET', `${base}/api/v1/ledger/proofs/consistency?from=${state.treeSize}&to=${cp.treeSize}`, auth);
+    const pr = await call<ConsistencyProof>(client, 'GET', `${base}/api/v1/ledger/proofs/consistency?from=${state.treeSize}&to=${cp.treeSize}`, auth);
     if (pr.status !== 200 || !pr.body) {
       throw new WitnessCheckFailed(
         `the node gave no consistency proof from tree size ${state.treeSize} to ${cp.treeSize} (${problemText(pr)}); not countersigning`,
@@ -231,6 +245,7 @@ export async function runWitness(opts: WitnessRunOptions): Promise<WitnessRunRes
   const timestamp = Math.floor(now().getTime() / 1000);
   const signature = signCosignature(cp.body, timestamp, secret);
   const post = await call<Cosignature>(
+    client,
     'POST',
     `${base}/api/v1/ledger/cosignatures`,
     {},

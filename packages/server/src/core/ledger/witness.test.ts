@@ -160,7 +160,7 @@ describe('ledger witnesses', () => {
 
     r = await post('/api/v1/ledger/cosignatures', body(w2, { timestamp: ts - 3600 }), null);
     assert.equal(r.statusCode, 400);
-    assert.match(r.json<{ detail: string }>().detail, /3600 s behind this node's clock/);
+    assert.match(r.json<{ detail: string }>().detail, /is 36\d\d s behind this node's clock/);
 
     // Signed by another key, and over another checkpoint.
     r = await post('/api/v1/ledger/cosignatures', body(w2, { signature: signCosignature(cp.body, ts, stranger.secret) }), null);
