@@ -5,8 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
+import { openPostgresPool } from '#core/egress/connections.ts';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -95,19 +96,14 @@ async function openPglite(dir: string): Promise<Database> {
 }
 
 async function openPostgres(url: string, max: number): Promise<Database> {
-  const types = {
-    getTypeParser(oid: number, format?: 'text' | 'binary') {
-      if (oid === INT8) return (v: string) => Number(v);
-      return pg.types.getTypeParser(oid, format);
-    },
-  };
-  const pool = new pg.Pool({ connectionString: url, max, types, application_name: 'kotwal' });
+  // The connection to the configured database is opened by core/egress (the one place that opens sockets).
+  const pool = openPostgresPool({ url, max, applicationName: 'kotwal', typeParsers: { [INT8]: (v: string) => Number(v) } });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   // Fail fast with a clear message when the server is unreachable.
   const probe = await pool.connect();
   probe.release();
-  const copyWith = async (client: pg.PoolClient, target: string, data: string): Promise<void> => {
+  const copyWith = async (client: PoolClient, target: string, data: string): Promise<void> => {
     const stream = client.query(copyFromStdin(`COPY ${target} FROM STDIN`));
     await new Promise<void>((resolve, reject) => {
       stream.on('error', reject);
@@ -115,7 +111,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       stream.end(data);
     });
   };
-  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+  const wrap = (c: Pool | PoolClient): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
       const r = await c.query(sql, params ? [...params] : undefined);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
@@ -124,7 +120,8 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       await c.query(sql);
     },
     async copyFrom(target: string, data: string) {
-      if (!(c instanceof pg.Pool)) return copyWith(c, target, data);
+      // A pool client (inside a transaction) has release(); the pool lends one for the copy.
+      if ('release' in c) return copyWith(c, target, data);
       const client = await c.connect();
       try {
         await copyWith(client, target, data);

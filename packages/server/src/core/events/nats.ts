@@ -4,10 +4,13 @@
  * event reaches every subscriber at least once even across restarts.
  */
 import type { Logger } from 'pino';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventEnvelope, EventName } from '@kotwal/contracts';
+import { connectNats } from '#core/egress/connections.ts';
 import type { EventTransport } from './bus.ts';
+
+export { natsConnectionOptions } from '#core/egress/connections.ts';
 
 export interface NatsTransportOptions {
   url: string;
@@ -25,19 +28,11 @@ function consumerName(subscriber: string, event: EventName): string {
   return `${subscriber}__${event}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** Server address and credentials from a nats:// URL. */
-export function natsConnectionOptions(url: string): { servers: string; user?: string; pass?: string } {
-  const u = new URL(url);
-  return {
-    servers: `${u.hostname}:${u.port || '4222'}`,
-    ...(u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : {}),
-  };
-}
-
 export async function natsTransport(opts: NatsTransportOptions): Promise<EventTransport> {
   const stream = opts.stream ?? 'KOTWAL_EVENTS';
   const prefix = opts.subjectPrefix ?? 'kotwal.events';
-  const nc: NatsConnection = await connect({ ...natsConnectionOptions(opts.url), name: 'kotwal', maxReconnectAttempts: -1 });
+  // The connection is opened by core/egress (the one place that opens sockets), to NATS_URL.
+  const nc: NatsConnection = await connectNats(opts.url, { name: 'kotwal', maxReconnectAttempts: -1, logger: opts.logger });
   const jsm = await jetstreamManager(nc);
   try {
     await jsm.streams.info(stream);

@@ -20,8 +20,9 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MQTT_MAX_PAYLOAD_BYTES, MQTT_POSITION_SUFFIX, mqttPositionWildcard } from '@kotwal/contracts';
+import { connectMqtt } from '#core/egress/index.ts';
 import { decodeMqttPayload, decodeOsmandJson, decodeOsmandParams, IngestError } from './osmand.ts';
 import { tokenMatches, type Ingest } from './ingest.ts';
 import type { DeviceInfo, FieldState } from './state.ts';
@@ -180,15 +181,27 @@ export class FrameGuard {
   }
 }
 
+/**
+ * The socket behind a frame guard. Writes: the broker's packet writer corks this stream for the
+ * turn of the event loop, so the pieces of every packet written to one client in that turn (the
+ * PUBACKs of a committed batch) reach the socket as one buffer, one system call; the write is
+ * complete when the socket takes it, or on 'drain' when the socket's buffer is full (back-pressure).
+ */
 function guardedStream(socket: net.Socket, limit: number, onOversize: () => void): Duplex {
   const guard = new FrameGuard(limit);
+  const send = (buf: Buffer, cb: (err?: Error | null) => void): void => {
+    if (socket.destroyed || socket.write(buf)) cb();
+    else socket.once('drain', () => cb());
+  };
   const d = new Duplex({
     read() {
       socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      if (socket.destroyed) return cb();
-      socket.write(chunk, (err) => cb(err ?? null));
+      send(chunk, cb);
+    },
+    writev(chunks, cb) {
+      send(chunks.length === 1 ? (chunks[0].chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb);
     },
     final(cb) {
       socket.end();
@@ -349,14 +362,19 @@ export interface ExternalMqtt {
 export function connectExternalBroker(opts: { url: string; prefix: string; ingest: Ingest; logger: Logger; counters: ListenerCounters }): ExternalMqtt {
   const { ingest, logger, counters, prefix } = opts;
   const base = 1000;
-  const client = mqtt.connect(opts.url, {
-    clientId: `kotwal-field-assets-${Math.random().toString(16).slice(2, 10)}`,
-    clean: true,
-    reconnectPeriod: base,
-    connectTimeout: 10_000,
-    resubscribe: true,
-    protocolVersion: 4,
-  });
+  // An outbound connection: opened by core/egress, to the configured MQTT_URL only.
+  const client = connectMqtt(
+    opts.url,
+    {
+      clientId: `kotwal-field-assets-${Math.random().toString(16).slice(2, 10)}`,
+      clean: true,
+      reconnectPeriod: base,
+      connectTimeout: 10_000,
+      resubscribe: true,
+      protocolVersion: 4,
+    },
+    logger,
+  );
   let connected = false;
   client.on('connect', () => {
     connected = true;

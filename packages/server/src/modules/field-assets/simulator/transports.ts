@@ -2,13 +2,13 @@
  * How simulated fixes reach a server: the OsmAnd HTTP protocol exactly as
  * Traccar Client sends it, or MQTT JSON on the documented topic.
  *
- * The simulator is a client tool, not part of the server: these are the
- * only outbound connections in the code base, and they go only to the URLs
- * the operator gives on the command line.
+ * The simulator is a client tool, not part of the server: its connections
+ * go through a client-mode egress gateway (core/egress) that allows only the
+ * URL the operator gives on the command line.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type { MqttClient } from 'mqtt';
 import { mqttPositionTopic, type MqttPositionPayload } from '@kotwal/contracts';
+import { createClientEgress } from '#core/egress/index.ts';
 import type { SimFix } from './model.ts';
 
 export interface SendResult {
@@ -64,30 +64,25 @@ export interface OsmandTransportOptions {
 /** Traccar Client's request: POST to the server URL with the query string and an empty body. */
 export function osmandTransport(opts: OsmandTransportOptions): Transport {
   const base = new URL(opts.url);
-  const lib = base.protocol === 'https:' ? https : http;
-  const agent = new lib.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
+  const egress = createClientEgress({ allow: [opts.url], tool: 'kotwal field simulate', maxSockets: opts.connections });
   const timeoutMs = opts.timeoutMs ?? 10_000;
   return {
     name: 'osmand',
-    send(fix) {
+    async send(fix) {
       const u = new URL(base);
       const q = osmandQuery(fix, opts.tokens?.get(fix.uniqueId));
       for (const [k, v] of new URLSearchParams(base.search)) if (!q.has(k)) q.append(k, v);
       u.search = q.toString();
-      return new Promise<SendResult>((resolve, reject) => {
-        const req = lib.request(u, { method: 'POST', agent, headers: { 'content-length': '0', 'user-agent': 'kotwal-field-simulator' }, timeout: timeoutMs });
-        req.on('response', (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 }));
-          res.on('error', reject);
-        });
-        req.on('timeout', () => req.destroy(new Error(`no answer from ${base.origin} within ${timeoutMs} ms`)));
-        req.on('error', reject);
-        req.end();
+      const res = await egress.request(u.toString(), {
+        method: 'POST',
+        headers: { 'content-length': '0', 'user-agent': 'kotwal-field-simulator' },
+        timeoutMs,
+        maxResponseBytes: 64 * 1024,
       });
+      return { status: res.status, ok: res.status >= 200 && res.status < 300 };
     },
     async close() {
-      agent.destroy();
+      egress.close();
     },
   };
 }
@@ -124,26 +119,22 @@ export interface MqttTransportOptions {
  * device by its uniqueId and token), opened on the device's first fix.
  */
 export async function mqttTransport(opts: MqttTransportOptions): Promise<Transport> {
-  const mqtt = await import('mqtt');
-  const clients = new Map<string, Promise<import('mqtt').MqttClient>>();
+  const egress = createClientEgress({ allow: [opts.url], tool: 'kotwal field simulate' });
+  const clients = new Map<string, Promise<MqttClient>>();
   const qos = opts.qos ?? 1;
   const clientFor = (uniqueId: string) => {
     let c = clients.get(uniqueId);
     if (!c) {
       const token = opts.tokens?.get(uniqueId);
-      c = mqtt.connectAsync(
-        opts.url,
-        {
-          clientId: `kotwal-sim-${uniqueId}`,
-          username: uniqueId,
-          ...(token ? { password: token } : {}),
-          reconnectPeriod: 2000,
-          connectTimeout: 10_000,
-          clean: true,
-          // The first connection fails fast (a broker that is down or refuses the device); later drops reconnect.
-        },
-        false,
-      );
+      c = egress.connectMqtt(opts.url, {
+        clientId: `kotwal-sim-${uniqueId}`,
+        username: uniqueId,
+        ...(token ? { password: token } : {}),
+        reconnectPeriod: 2000,
+        connectTimeout: 10_000,
+        clean: true,
+        // The first connection fails fast (a broker that is down or refuses the device); later drops reconnect.
+      });
       // A failed connection is retried on the next fix.
       c.catch(() => clients.delete(uniqueId));
       clients.set(uniqueId, c);
@@ -169,6 +160,7 @@ export async function mqttTransport(opts: MqttTransportOptions): Promise<Transpo
       const all = await Promise.allSettled([...clients.values()]);
       await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.endAsync(true).catch(() => undefined) : Promise.resolve())));
       clients.clear();
+      egress.close();
     },
   };
 }
