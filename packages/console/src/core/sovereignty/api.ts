@@ -61,13 +61,13 @@ export const transfersApi = {
 export const peersApi = {
   list: () => apiClient.get<PeerList>(`${T}/peers`),
   register: (body: PeerBody) => apiClient.post<Peer>(`${T}/peers`, body),
-  remove: (id: string) => apiClient.delete<unknown>(`${T}/peers/${seg(id)}`),
+  remove: (id: string) => apiClient.delete<Peer>(`${T}/peers/${seg(id)}`),
 };
 
 export const approversApi = {
   list: (dataset?: string) => apiClient.get<ApproverList>(`${T}/approvers`, { query: { dataset } }),
   designate: (body: ApproverBody) => apiClient.post<Approver>(`${T}/approvers`, body),
-  remove: (id: string) => apiClient.delete<unknown>(`${T}/approvers/${seg(id)}`),
+  remove: (id: string) => apiClient.delete<Approver>(`${T}/approvers/${seg(id)}`),
 };
 
 export const policyApi = {
