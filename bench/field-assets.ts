@@ -5,7 +5,13 @@
  * kind of rows in the same run; the latency from a position reaching the
  * server to it arriving on a live WebSocket client (p50/p99) at that load;
  * and, so that the client is known not to be the limit, the same HTTP load
- * generator against a trivial server (answers 200 at once) in the same run.
+ * generator against a trivial server (answers 200 at once) and the same MQTT
+ * load generator against a bare Aedes broker (no authentication, no ingest,
+ * PUBACK at once) in the same run. Each row also gives the server process's
+ * CPU time (user + system, every thread) per position from the moment the
+ * clients are connected to the last commit: unlike positions/s it hardly
+ * moves when other work shares the machine. The 1-minute load average when
+ * each path starts is printed under the table.
  *
  * The load generator runs in a child process (bench/_field-assets-load.ts):
  * on this 2-core machine it gets the other core, as a fleet of devices would.
@@ -18,7 +24,9 @@
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { Aedes } from 'aedes';
 import { buildTestApp } from '../packages/server/test/app.ts';
 import { adminSession, userSession } from '../packages/server/test/auth-helpers.ts';
 import { fieldAssetsPorts, fieldAssetsRuntime } from '../packages/server/src/modules/field-assets/index.ts';
@@ -48,10 +56,17 @@ const sys: Principal = {
   csrfToken: null,
 };
 
-function load(req: LoadRequest): Promise<LoadResult> {
-  const child = fork(new URL('./_field-assets-load.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+/** Runs the load generator in a child process (profiled too when this process is: --cpu-prof); `onStart` when its clock starts. */
+function load(req: LoadRequest, onStart: () => void = () => undefined): Promise<LoadResult> {
+  const child = fork(new URL('./_field-assets-load.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))],
+    stdio: 'inherit',
+  });
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as LoadResult));
+    child.on('message', (m: LoadResult | { started: true }) => {
+      if ('started' in m) onStart();
+      else resolve(m);
+    });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
     child.send(req);
@@ -69,8 +84,15 @@ const refusals = (r: LoadResult, server: Record<string, number> = {}): string =>
 };
 
 const rows: (string | number)[][] = [
-  ['engine', 'path', 'positions/s', 'WS p50 ms', 'WS p99 ms', 'ack p50 ms', 'ack p99 ms', 'alerts/s', 'transactions', 'refused'],
+  ['engine', 'path', 'positions/s', 'WS p50 ms', 'WS p99 ms', 'ack p50 ms', 'ack p99 ms', 'alerts/s', 'transactions', 'refused', 'server CPU µs/pos'],
 ];
+const loads: string[] = [];
+const loadNow = (): string => loadavg()[0].toFixed(1);
+/** CPU time of this process (the server: every thread), user + system, in µs since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+};
 
 for (const engine of engines()) {
   if (!ENGINES.includes(engine.url ? 'postgres' : 'pglite')) continue;
@@ -114,6 +136,7 @@ for (const engine of engines()) {
     {
       const total = 50_000;
       const base = nextBase();
+      const cpu = process.cpuUsage();
       const started = performance.now();
       for (let done = 0; done < total; done += 1000) {
         const batch: NewPosition[] = [];
@@ -140,7 +163,19 @@ for (const engine of engines()) {
         await t.ctx.db.transaction((tx) => insertPositions(tx, batch));
       }
       const secs = (performance.now() - started) / 1000;
-      rows.push([engine.name, 'raw INSERT (batches of 1000)', fmt(total / secs), '-', '-', '-', '-', '-', String(total / 1000), '-']);
+      rows.push([
+        engine.name,
+        'raw INSERT (batches of 1000)',
+        fmt(total / secs),
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        String(total / 1000),
+        '-',
+        fmt(cpuSince(cpu) / total, 1),
+      ]);
     }
 
     const chief = await userSession(t, await adminSession(t), 'bench-chief', ['supervisor']);
@@ -158,15 +193,19 @@ for (const engine of engines()) {
         });
       });
       await new Promise<void>((resolve) => trivial.listen(0, '127.0.0.1', resolve));
-      const r = await load({
-        mode: 'http',
-        port: (trivial.address() as AddressInfo).port,
-        seconds: SECONDS,
-        uniqueIds,
-        connections: CONNECTIONS,
-        baseTs: nextBase(),
-        movement: MOVEMENT,
-      });
+      let cpu = process.cpuUsage();
+      const r = await load(
+        {
+          mode: 'http',
+          port: (trivial.address() as AddressInfo).port,
+          seconds: SECONDS,
+          uniqueIds,
+          connections: CONNECTIONS,
+          baseTs: nextBase(),
+          movement: MOVEMENT,
+        },
+        () => (cpu = process.cpuUsage()),
+      );
       trivial.closeAllConnections();
       await new Promise((resolve) => trivial.close(resolve));
       rows.push([
@@ -180,6 +219,44 @@ for (const engine of engines()) {
         '-',
         '-',
         refusals(r),
+        fmt(cpuSince(cpu) / r.answered, 1),
+      ]);
+    }
+    // The MQTT load generator against a bare Aedes broker (no authentication, no ingest, PUBACK at once): what the client and the broker alone cost.
+    if (PATHS.includes('client') && PATHS.includes('mqtt')) {
+      const broker = await Aedes.createBroker();
+      const server = net.createServer((socket) => broker.handle(socket));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      let cpu = process.cpuUsage();
+      const r = await load(
+        {
+          mode: 'mqtt',
+          port: (server.address() as AddressInfo).port,
+          seconds: SECONDS,
+          uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
+          connections: MQTT_CLIENTS,
+          inflight: 4,
+          baseTs: nextBase(),
+          movement: MOVEMENT,
+          topicPrefix: PREFIX,
+        },
+        () => (cpu = process.cpuUsage()),
+      );
+      const used = cpuSince(cpu);
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise((resolve) => server.close(resolve));
+      rows.push([
+        engine.name,
+        `MQTT client vs bare Aedes (${MQTT_CLIENTS} clients)`,
+        fmt(r.answered / r.seconds),
+        '-',
+        '-',
+        fmt(r.rttP50, 1),
+        fmt(r.rttP99, 1),
+        '-',
+        '-',
+        refusals(r),
+        fmt(used / r.answered, 1),
       ]);
     }
 
@@ -190,8 +267,11 @@ for (const engine of engines()) {
         alerts: await alerts(),
         rejected: { ...rt.ingest.stats.rejected },
       };
-      const r = await load(req);
+      let cpu = process.cpuUsage();
+      loads.push(`${label.split(' (')[0]} ${engine.name} ${loadNow()}`);
+      const r = await load(req, () => (cpu = process.cpuUsage()));
       await rt.ingest.drain();
+      const used = cpuSince(cpu);
       const accepted = rt.ingest.stats.accepted - before.accepted;
       rows.push([
         engine.name,
@@ -204,6 +284,7 @@ for (const engine of engines()) {
         fmt(((await alerts()) - before.alerts) / r.seconds),
         String(rt.ingest.stats.batches - before.batches),
         refusals(r, Object.fromEntries(Object.entries(rt.ingest.stats.rejected).map(([k, n]) => [k, n - (before.rejected[k] ?? 0)]))),
+        fmt(used / accepted, 1),
       ]);
     };
 
@@ -244,3 +325,4 @@ console.log(
   `\n${DEVICES} devices (${MOVEMENT === 'drive' ? 'driving' : 'jumping anywhere in the city at every fix'}), ${GEOFENCES} geofences (circles) evaluated on every position, ${SECONDS} s per path; load generator in a child process`,
 );
 console.log(table(rows));
+console.log(`load average (1 min) when each path started: ${loads.join(', ')}; at the end: ${loadNow()}`);
