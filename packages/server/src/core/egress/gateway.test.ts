@@ -277,7 +277,7 @@ describe('egress gateway (runtime)', () => {
     const before = dest.connections;
     const res = await t.app.inject({ method: 'GET', url: '/test/egress' });
     assert.equal(res.statusCode, 403);
-    assert.match(res.headers['content-type'] ?? '', /application\/problem\+json/);
+    assert.match(String(res.headers['content-type']), /application\/problem\+json/);
     const body = res.json<{ type: string; detail: string }>();
     assert.equal(body.type, PROBLEM_TYPES.egressRefused);
     assert.match(body.detail, new RegExp(`127\\.0\\.0\\.1:${dest.port} is not a configured integration`));

@@ -234,7 +234,8 @@ function isTypePosition(node: ts.Node): boolean {
 /** True when `id` is a name being declared or a property name, not a reference to a binding. */
 function isNonReference(id: ts.Identifier): boolean {
   const p = id.parent;
-  if ((ts.isPropertyAccessExpression(p) || ts.isQualifiedName(p)) && p.name === id) return true;
+  if (ts.isPropertyAccessExpression(p) && p.name === id) return true;
+  // `a.b` in a type or namespace position: never a value reference.
   if (ts.isQualifiedName(p)) return true;
   if (
     (ts.isPropertyAssignment(p) ||
