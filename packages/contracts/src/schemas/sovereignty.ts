@@ -146,6 +146,18 @@ export type Policy = Type.Static<typeof Policy>;
 export const TRANSFER_KINDS = ['replication', 'export', 'evidence-share'] as const;
 export const TRANSFER_STATUSES = ['pending-approval', 'approved', 'executing', 'completed', 'refused', 'revoked', 'expired', 'failed'] as const;
 export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+// Written out as tuples: a union over TRANSFER_*.map() types as never.
+const TransferKindSchema = Type.Union([Type.Literal('replication'), Type.Literal('export'), Type.Literal('evidence-share')]);
+const TransferStatusSchema = Type.Union([
+  Type.Literal('pending-approval'),
+  Type.Literal('approved'),
+  Type.Literal('executing'),
+  Type.Literal('completed'),
+  Type.Literal('refused'),
+  Type.Literal('revoked'),
+  Type.Literal('expired'),
+  Type.Literal('failed'),
+]);
 
 export const TransferBody = Type.Object(
   {
@@ -155,12 +167,7 @@ export const TransferBody = Type.Object(
     purpose: Str(500),
     legalBasis: Str(500, { description: 'the law, order or agreement that allows it' }),
     expiresAt: Type.String({ format: 'date-time' }),
-    kind: Type.Optional(
-      Type.Union(
-        TRANSFER_KINDS.map((k) => Type.Literal(k)),
-        { default: 'replication' },
-      ),
-    ),
+    kind: Type.Optional(Type.Union([Type.Literal('replication'), Type.Literal('export'), Type.Literal('evidence-share')], { default: 'replication' })),
     filter: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9]{0,63}$' }), Str(200), { maxProperties: 8 })),
     items: Type.Optional(Type.Array(Str(200), { maxItems: 10000 })),
   },
@@ -168,7 +175,7 @@ export const TransferBody = Type.Object(
 );
 export type TransferBody = Type.Static<typeof TransferBody>;
 
-export const TransferCreated = Type.Object({ id: Uuid, manifestHash: HashHex, status: Type.Union(TRANSFER_STATUSES.map((s) => Type.Literal(s))) });
+export const TransferCreated = Type.Object({ id: Uuid, manifestHash: HashHex, status: TransferStatusSchema });
 export type TransferCreated = Type.Static<typeof TransferCreated>;
 
 export const ApprovalBody = Type.Object(
@@ -195,7 +202,7 @@ export type TransferApproval = Type.Static<typeof TransferApproval>;
 export const TransferManifestSchema = Type.Object({
   version: Type.Literal(1),
   id: Uuid,
-  kind: Type.Union(TRANSFER_KINDS.map((k) => Type.Literal(k))),
+  kind: TransferKindSchema,
   dataset: Type.String(),
   filter: Type.Record(Type.String(), Type.String()),
   items: Type.Array(Type.String()),
@@ -227,7 +234,7 @@ export type TransferReceipt = Type.Static<typeof TransferReceipt>;
 export const Transfer = Type.Object({
   id: Uuid,
   manifestHash: HashHex,
-  status: Type.Union(TRANSFER_STATUSES.map((s) => Type.Literal(s))),
+  status: TransferStatusSchema,
   manifest: TransferManifestSchema,
   approvals: Type.Array(TransferApproval),
   approvalsNeeded: Type.Integer({ description: 'signatures still missing' }),
@@ -256,7 +263,7 @@ export const TransferList = Type.Object({ items: Type.Array(Transfer), next: Typ
 export type TransferList = Type.Static<typeof TransferList>;
 export const TransferListQuery = Type.Object(
   {
-    status: Type.Optional(Type.Union(TRANSFER_STATUSES.map((s) => Type.Literal(s)))),
+    status: Type.Optional(TransferStatusSchema),
     dataset: Type.Optional(DatasetName),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     before: Type.Optional(IsoDateTime),
@@ -300,7 +307,7 @@ export type GrantBody = Type.Static<typeof GrantBody>;
 export const Grant = Type.Object({
   id: Uuid,
   manifestHash: HashHex,
-  status: Type.Union(GRANT_STATUSES.map((s) => Type.Literal(s))),
+  status: Type.Union([Type.Literal('pending-approval'), Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
   grantee: Type.Object({ id: Type.String(), username: Type.String() }),
   role: Type.String(),
   reason: Type.String(),
@@ -370,3 +377,103 @@ export const Cosignature = Type.Object({
 export type Cosignature = Type.Static<typeof Cosignature>;
 export const CosignatureList = Type.Object({ items: Type.Array(Cosignature) });
 export type CosignatureList = Type.Static<typeof CosignatureList>;
+
+// ---- replication wire format (node to node; helper "transfers") -----------------------------
+// A source pushes signed batches to a replica; the replica answers each with
+// a signed receipt. See core/sovereignty/replication-format.ts for hashing.
+
+export const BatchApproval = Type.Object({ publicKey: Type.String({ maxLength: 400 }), signature: Type.String({ maxLength: 128 }) });
+export type BatchApproval = Type.Static<typeof BatchApproval>;
+
+const WireLedgerEntry = Type.Object({
+  seq: Type.Integer({ minimum: 0 }),
+  at: Type.String(),
+  actorType: Type.Union([Type.Literal('user'), Type.Literal('token'), Type.Literal('device'), Type.Literal('system'), Type.Literal('anonymous')]),
+  actorId: Type.String(),
+  action: Type.String(),
+  resource: Type.String(),
+  purpose: Type.Union([Type.String(), Type.Null()]),
+  caseRef: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.Union([Type.Literal('allowed'), Type.Literal('denied')]),
+  requestId: Type.Union([Type.String(), Type.Null()]),
+  detailsHash: Type.Union([Type.String(), Type.Null()]),
+  leafHash: Type.String(),
+});
+
+export const ReplicationBatch = Type.Object(
+  {
+    transferId: Uuid,
+    manifest: TransferManifestSchema,
+    approvals: Type.Array(BatchApproval, { maxItems: 64 }),
+    seq: Type.Integer({ minimum: 1, description: '1, 2, ... within the transfer' }),
+    prevBatchHash: Type.Union([HashHex, Type.Null()], { description: 'batchHash of batch seq-1 (null for the first)' }),
+    records: Type.Array(BatchRecord, { maxItems: 100_000 }),
+    recordsHash: HashHex,
+    batchHash: Type.String({ description: 'canonicalHash of {transferId, manifestHash, seq, prevBatchHash, recordsHash}' }),
+    ledgerEntry: WireLedgerEntry,
+    details: Type.String({ description: 'the exact details text of ledgerEntry ({transferId, seq, batchHash, records})' }),
+    inclusionProof: Type.Object({
+      seq: Type.Integer(),
+      treeSize: Type.Integer(),
+      leafHash: Type.String(),
+      rootHash: Type.String(),
+      proof: Type.Array(Type.String(), { maxItems: 64 }),
+    }),
+    checkpoint: Type.Object({
+      origin: Type.String(),
+      treeSize: Type.Integer(),
+      rootHash: Type.String(),
+      timestamp: Type.String(),
+      body: Type.String({ maxLength: 1024 }),
+      signature: Type.String({ maxLength: 128 }),
+      publicKey: Type.String(),
+      keyId: Type.String(),
+    }),
+    consistencyProof: Type.Union([
+      Type.Object({
+        from: Type.Integer(),
+        to: Type.Integer(),
+        fromRoot: Type.String(),
+        toRoot: Type.String(),
+        proof: Type.Array(Type.String(), { maxItems: 128 }),
+      }),
+      Type.Null(),
+    ]),
+    final: Type.Boolean({ description: 'the last batch of the transfer' }),
+    signature: Type.String({ maxLength: 128, description: 'base64 Ed25519 signature of the source node over the 32 raw bytes of batchHash' }),
+  },
+  { additionalProperties: false },
+);
+export type ReplicationBatch = Type.Static<typeof ReplicationBatch>;
+
+export const ReplicationReceipt = Type.Object({
+  transferId: Uuid,
+  batchSeq: Type.Integer(),
+  batchHash: HashHex,
+  records: Type.Integer(),
+  receivedAt: IsoDateTime,
+  replicaNode: Type.String(),
+  replicaLedgerSeq: Type.Union([Type.Integer(), Type.Null()], { description: "seq of the replica's own replication.batch.received entry" }),
+  sourceTreeSize: Type.Integer({ description: 'size of the latest source checkpoint the replica has verified (consistency proofs start there)' }),
+  signature: Type.String({ description: 'base64 Ed25519 signature of the replica node over canonicalHash(receipt without signature), raw hash bytes' }),
+});
+export type ReplicationReceipt = Type.Static<typeof ReplicationReceipt>;
+
+export const RevocationNotice = Type.Object(
+  {
+    transferId: Uuid,
+    manifest: TransferManifestSchema,
+    manifestHash: HashHex,
+    revokedAt: Type.String(),
+    reason: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+    signature: Type.String({
+      maxLength: 128,
+      description: 'source node over canonicalHash({kind: "revocation", transferId, manifestHash, revokedAt, reason})',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type RevocationNotice = Type.Static<typeof RevocationNotice>;
+
+export const RevocationAck = Type.Object({ transferId: Uuid, status: Type.String(), at: IsoDateTime });
+export type RevocationAck = Type.Static<typeof RevocationAck>;
