@@ -28,6 +28,7 @@ import {
 } from '#core/auth/index.ts';
 import { systemRoutes } from '#core/system/routes.ts';
 import { createEgressGateway } from '#core/egress/index.ts';
+import { createSovereigntyService, sovereigntyMigrations, sovereigntyRoutes, type SovereigntyService } from '#core/sovereignty/index.ts';
 import { modules as installedModules } from '#modules/index.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version;
@@ -55,6 +56,8 @@ export interface KotwalApp {
   ledger: Ledger;
   events: OutboxEventBus;
   auth: AuthService;
+  /** Transfers, replication and replica mode (core/sovereignty). */
+  sovereignty: SovereigntyService;
   modules: readonly ModuleDefinition[];
   close(): Promise<void>;
 }
@@ -64,7 +67,7 @@ export function pgliteDir(config: KotwalConfig): string {
 }
 
 export function migrationSets(mods: readonly ModuleDefinition[]): MigrationSet[] {
-  const sets: MigrationSet[] = [ledgerMigrations, eventsMigrations, authMigrations];
+  const sets: MigrationSet[] = [ledgerMigrations, eventsMigrations, authMigrations, sovereigntyMigrations];
   for (const m of mods) if (m.migrationsDir) sets.push({ scope: m.name, dir: m.migrationsDir });
   return sets;
 }
@@ -176,6 +179,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
     })(http, ctx);
     await authRoutes(auth)(http, ctx);
     await ledgerRoutes(ledger)(http, ctx);
+    // Core never imports a module: the modules' datasets are handed in here.
+    const sovereignty = createSovereigntyService({
+      ctx,
+      ledger,
+      version: VERSION,
+      datasets: mods.flatMap((m) => (m.datasets ?? []).map((d) => ({ name: `${m.name}/${d.collection}`, module: m.name, definition: d }))),
+    });
+    await sovereigntyRoutes(sovereignty)(http, ctx);
     for (const m of mods) {
       if (m.routes) await m.routes(http, ctx);
       m.subscribers?.(ctx);
@@ -184,7 +195,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
     if (opts.serveConsole !== false) await registerConsole(http, config.consoleDir);
     await http.ready();
 
-    const stoppers: (() => Promise<void>)[] = [];
+    const stoppers: (() => Promise<void>)[] = [await sovereignty.start()];
     for (const m of mods) {
       const stop = await m.start?.(ctx);
       if (stop) stoppers.push(stop);
@@ -198,6 +209,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
       ledger,
       events,
       auth,
+      sovereignty,
       modules: mods,
       async close() {
         await http.close();

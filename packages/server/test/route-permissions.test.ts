@@ -62,8 +62,21 @@ describe('route permissions', () => {
         }
       }
       assert.ok(checked >= 10, `expected at least 10 protected routes, found ${checked}`);
-      // Public by design: liveness, readiness, the API description and signing in.
-      assert.deepEqual(publicOps.sort(), ['GET /api/openapi.json', 'GET /healthz', 'GET /readyz', 'POST /api/v1/auth/login']);
+      // Public by design: liveness, readiness, the API description and signing in; and what a
+      // signature authenticates: the node identity, an official's approval (and the manifest
+      // they sign), node-to-node replication, a witness's cosignature.
+      assert.deepEqual(publicOps.sort(), [
+        'GET /api/openapi.json',
+        'GET /api/v1/node',
+        'GET /api/v1/transfers/{id}/manifest',
+        'GET /healthz',
+        'GET /readyz',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/ledger/cosignatures',
+        'POST /api/v1/replication/batches',
+        'POST /api/v1/replication/revocations',
+        'POST /api/v1/transfers/{id}/approvals',
+      ]);
       await t.ledger.flush();
       const r = await t.ctx.db.query<{ n: number }>(
         "SELECT count(*)::int8 AS n FROM ledger_entries WHERE action = 'auth.request.unauthenticated' AND outcome = 'denied'",
