@@ -29,6 +29,7 @@ import {
 import { systemRoutes } from '#core/system/routes.ts';
 import { createEgressGateway } from '#core/egress/index.ts';
 import { createSovereigntyService, sovereigntyMigrations, sovereigntyRoutes, type SovereigntyService } from '#core/sovereignty/index.ts';
+import { createGrantsService, grantsAuthenticator, grantsMigrations, grantsRoutes, type GrantsService } from '#core/sovereignty/grants/index.ts';
 import { modules as installedModules } from '#modules/index.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version;
@@ -58,6 +59,8 @@ export interface KotwalApp {
   auth: AuthService;
   /** Transfers, replication and replica mode (core/sovereignty). */
   sovereignty: SovereigntyService;
+  /** Break-glass grants (core/sovereignty/grants). */
+  grants: GrantsService;
   modules: readonly ModuleDefinition[];
   close(): Promise<void>;
 }
@@ -67,7 +70,7 @@ export function pgliteDir(config: KotwalConfig): string {
 }
 
 export function migrationSets(mods: readonly ModuleDefinition[]): MigrationSet[] {
-  const sets: MigrationSet[] = [ledgerMigrations, eventsMigrations, authMigrations, sovereigntyMigrations];
+  const sets: MigrationSet[] = [ledgerMigrations, eventsMigrations, authMigrations, sovereigntyMigrations, grantsMigrations];
   for (const m of mods) if (m.migrationsDir) sets.push({ scope: m.name, dir: m.migrationsDir });
   return sets;
 }
@@ -150,7 +153,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
     await ensureFirstAdmin(ctx, opts.print ?? ((line) => process.stdout.write(`${line}\n`)));
 
     const metrics = createMetrics();
-    const http = await createHttpServer({ ctx, authenticator: createAuthenticator(auth), version: VERSION });
+    // An active break-glass grant adds its role to the grantee's session; every request under it is ledgered.
+    const grants = createGrantsService(ctx);
+    const http = await createHttpServer({ ctx, authenticator: grantsAuthenticator(createAuthenticator(auth), grants), version: VERSION });
     http.addHook('onResponse', async (request, reply) => {
       metrics.httpDuration.observe(
         { method: request.method, route: request.routeOptions.url ?? '(no route)', status: String(reply.statusCode) },
@@ -187,6 +192,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
       datasets: mods.flatMap((m) => (m.datasets ?? []).map((d) => ({ name: `${m.name}/${d.collection}`, module: m.name, definition: d }))),
     });
     await sovereigntyRoutes(sovereignty)(http, ctx);
+    await grantsRoutes(grants)(http, ctx);
     for (const m of mods) {
       if (m.routes) await m.routes(http, ctx);
       m.subscribers?.(ctx);
@@ -195,7 +201,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
     if (opts.serveConsole !== false) await registerConsole(http, config.consoleDir);
     await http.ready();
 
-    const stoppers: (() => Promise<void>)[] = [await sovereignty.start()];
+    const stoppers: (() => Promise<void>)[] = [await sovereignty.start(), grants.start()];
     for (const m of mods) {
       const stop = await m.start?.(ctx);
       if (stop) stoppers.push(stop);
@@ -210,6 +216,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KotwalApp> {
       events,
       auth,
       sovereignty,
+      grants,
       modules: mods,
       async close() {
         await http.close();
