@@ -67,11 +67,13 @@ describe('route permissions', () => {
       // they sign), node-to-node replication, a witness's cosignature.
       assert.deepEqual(publicOps.sort(), [
         'GET /api/openapi.json',
+        'GET /api/v1/grants/{id}/manifest',
         'GET /api/v1/node',
         'GET /api/v1/transfers/{id}/manifest',
         'GET /healthz',
         'GET /readyz',
         'POST /api/v1/auth/login',
+        'POST /api/v1/grants/{id}/approvals',
         'POST /api/v1/ledger/cosignatures',
         'POST /api/v1/replication/batches',
         'POST /api/v1/replication/revocations',
