@@ -16,7 +16,8 @@ import { loadConfig, type KotwalConfig } from '#core/config/index.ts';
 import type { CoreContext } from '#core/context.ts';
 import type { ModuleDefinition } from '#core/module.ts';
 import type { KotwalFastify } from '#core/http/types.ts';
-import { buildApp, type KotwalApp } from '../src/app.ts';
+import { buildApp, migrationSets, type KotwalApp } from '../src/app.ts';
+import { modules as installedModules } from '#modules/index.ts';
 import { createTestDatabase } from './db.ts';
 
 export const testNatsUrl = process.env['KOTWAL_TEST_NATS_URL'] || null;
@@ -45,7 +46,7 @@ export interface TestAppOptions {
 
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kotwal-test-'));
-  const tdb = await createTestDatabase();
+  const tdb = await createTestDatabase({ migrations: migrationSets(opts.modules ?? installedModules) });
   const useNats = testNatsUrl && opts.nats !== false;
   const suffix = randomBytes(4).toString('hex');
   const config = loadConfig({

@@ -33,6 +33,8 @@ export interface Database extends Queryable {
   /** Streams a large result in pages without holding it all in memory. */
   stream<R = Record<string, unknown>>(sql: string, params: readonly unknown[], pageSize: number, onPage: (rows: R[]) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the whole data directory as a tarball (a template another PGlite can start from). */
+  snapshot?(): Promise<Blob>;
 }
 
 export interface OpenDatabaseOptions {
@@ -42,19 +44,22 @@ export interface OpenDatabaseOptions {
   pgliteDir?: string;
   /** Max pool size for PostgreSQL. */
   poolSize?: number;
+  /** PGlite only: start from this data-directory tarball (from snapshot()) instead of an empty cluster. */
+  pgliteTemplate?: Blob;
 }
 
 const INT8 = 20;
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
-  return openPglite(opts.pgliteDir ?? 'memory://');
+  return openPglite(opts.pgliteDir ?? 'memory://', opts.pgliteTemplate);
 }
 
-async function openPglite(dir: string): Promise<Database> {
+async function openPglite(dir: string, template?: Blob): Promise<Database> {
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir, {
     parsers: { [INT8]: (v: string) => Number(v) },
+    ...(template ? { loadDataDir: template } : {}),
   });
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
@@ -74,6 +79,7 @@ async function openPglite(dir: string): Promise<Database> {
     query: (sql, params) => base.query(sql, params),
     exec: (sql) => base.exec(sql),
     copyFrom: (target, data) => base.copyFrom(target, data),
+    snapshot: async () => db.dumpDataDir('none'),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => fn(wrap(tx)));
     },

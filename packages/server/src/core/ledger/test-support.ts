@@ -30,7 +30,7 @@ export const silentLogger = pino({ level: 'silent' });
 
 export async function ledgerFixture(opts: { env?: Record<string, string>; ledger?: Partial<LedgerOpenOptions> } = {}): Promise<LedgerFixture> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kotwal-ledger-'));
-  const tdb = await createTestDatabase();
+  const tdb = await createTestDatabase({ migrations: [ledgerMigrations] });
   await migrate(tdb.db, [ledgerMigrations]);
   const config = loadConfig({ KOTWAL_DATA_DIR: dataDir, ...(opts.env ?? {}) });
   const opened: Ledger[] = [];
