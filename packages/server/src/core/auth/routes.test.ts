@@ -622,7 +622,7 @@ describe('sessions, lockout, tokens and administration', () => {
     const { ensureBuiltInRoles } = await import('./role-service.ts');
     await ensureBuiltInRoles(t.ctx);
     const r = await t.ctx.db.query<{ permissions: string[] }>("SELECT permissions FROM roles WHERE name = 'auditor'");
-    assert.deepEqual(r.rows[0].permissions, ['auth.self', 'ledger.read', 'roles.read', 'users.read']);
+    assert.deepEqual(r.rows[0].permissions, ['auth.self', 'grants.read', 'ledger.read', 'roles.read', 'transfers.read', 'users.read']);
     const rows = await ledger(t, "e.resource = 'role:auditor' AND e.actor_type = 'system'");
     assert.equal(rows.length, 2, 'created at first start, repaired now');
     await ensureBuiltInRoles(t.ctx);
