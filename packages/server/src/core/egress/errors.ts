@@ -14,7 +14,8 @@ export class EgressRefusedError extends Error {
     readonly url: string,
     /** `host:port`, or null when the URL could not be parsed. */
     readonly destination: string | null,
-    readonly purpose: EgressPurpose | { kind: 'operator' } | { kind: 'connection'; name: string },
+    /** The server purpose, or 'operator' for a client-mode (CLI) gateway. */
+    readonly purpose: EgressPurpose | { kind: 'operator' },
   ) {
     super(`egress refused: ${destination ?? url}: ${reason}`);
   }
