@@ -1,5 +1,5 @@
 /**
- * The `kotwal` command line: serve, migrate, users, ledger, openapi.
+ * The `kotwal` command line: serve, migrate, users, ledger, keys, transfers, openapi.
  */
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { migrate } from '#core/db/migrate.ts';
 import { createLogger } from '#core/observability/logger.ts';
 import { ledgerCommand } from '#core/ledger/cli.ts';
 import { usersCommand } from '#core/auth/cli.ts';
+import { sovereigntyCli } from '#core/sovereignty/index.ts';
 import { modules } from '#modules/index.ts';
 import { buildApp, migrationSets, openAppDatabase, VERSION } from './app.ts';
 import { setCliConfigFile, withCliContext } from './cli-context.ts';
@@ -32,9 +33,11 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run the platform: migrate, then serve the API and console')
+    .option('--replica-of <url>', 'replica mode: receive approved transfers from the source node at this base URL (same as KOTWAL_REPLICA_OF)')
     .addHelpText('after', configHelp())
-    .action(async () => {
-      const config = loadConfig(process.env, program.opts<{ config?: string }>().config ? { configFile: program.opts<{ config: string }>().config } : {});
+    .action(async (opts: { replicaOf?: string }) => {
+      const env = opts.replicaOf ? { ...process.env, KOTWAL_REPLICA_OF: opts.replicaOf } : process.env;
+      const config = loadConfig(env, program.opts<{ config?: string }>().config ? { configFile: program.opts<{ config: string }>().config } : {});
       mkdirSync(config.dataDir, { recursive: true });
       const logger = createLogger(config.logLevel);
       const app = await buildApp({
@@ -92,6 +95,7 @@ export function buildProgram(): Command {
 
   program.addCommand(usersCommand());
   program.addCommand(ledgerCommand());
+  for (const cmd of sovereigntyCli()) program.addCommand(cmd);
   for (const m of modules) for (const cmd of m.cli?.({ withContext: withCliContext }) ?? []) program.addCommand(cmd);
   return program;
 }
@@ -114,7 +118,13 @@ export async function generateOpenApi(): Promise<unknown> {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
+  // Every command, not only the top one: a subcommand's usage error then ends
+  // in the catch below (exit code set, pending output flushed) rather than in process.exit().
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -8,12 +8,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   PROBLEM_TYPES,
   manifestHash,
+  parseEd25519PrivateKey,
+  parseEd25519PublicKey,
   publicKeyId,
+  publicKeyOfSecret,
   verifyHashSignature,
   type NodeIdentity,
   type Peer,
@@ -24,6 +30,7 @@ import {
 } from '@kotwal/contracts';
 import { startTestServer, type TestServer } from '../../../test/app.ts';
 import { adminSession, authHeaders, type Session } from '../../../test/auth-helpers.ts';
+import { approveTransfer, generateKeyFiles, keysCommand, SovereigntyCliRefusal, transfersCommand } from './cli.ts';
 import { identityHash, verifyIdentity, verifyReceipt } from './replication-format.ts';
 import { TEST_DATASET, itemRows, officialKey, seedItems, testDatasetModule, type OfficialKey } from './test-support.ts';
 
@@ -695,6 +702,92 @@ describe('sovereignty: transfers between two nodes', () => {
       assert.equal(still.body.status, 'approved', 'nothing left');
       assert.equal(still.body.progress.batchesSent, 0);
       void replicaPeer;
+    });
+  });
+
+  describe('kotwal keys generate and kotwal transfers approve (in process)', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'kotwal-cli-keys-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** Runs a command's action in process, capturing its output and exit status. */
+    const runCommand = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const so = process.stdout.write.bind(process.stdout);
+      const se = process.stderr.write.bind(process.stderr);
+      process.stdout.write = (c: string) => (out.push(String(c)), true);
+      process.stderr.write = (c: string) => (err.push(String(c)), true);
+      const before = process.exitCode;
+      try {
+        const [cmd, ...rest] = args;
+        const c = cmd === 'keys' ? keysCommand() : transfersCommand();
+        c.exitOverride();
+        await c.parseAsync(rest, { from: 'user' });
+        return { code: process.exitCode ?? 0, stdout: out.join(''), stderr: err.join('') };
+      } finally {
+        process.stdout.write = so;
+        process.stderr.write = se;
+        process.exitCode = before;
+      }
+    };
+
+    it('writes a key pair (0600, .pub) and refuses to overwrite it', async () => {
+      const file = path.join(dir, 'official.pem');
+      const r = await runCommand(['keys', 'generate', '--out', file]);
+      assert.equal(r.code, 0);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.equal(parseEd25519PublicKey(readFileSync(`${file}.pub`, 'utf8')), r.stdout.trim());
+      assert.equal(publicKeyOfSecret(parseEd25519PrivateKey(readFileSync(file, 'utf8'))), r.stdout.trim());
+      assert.throws(() => generateKeyFiles(file), /already exists: refusing to overwrite/);
+    });
+
+    it('signs and submits; a refusal exits 1 with the server\u2019s reason', async () => {
+      const file = path.join(dir, 'designated.pem');
+      const k = generateKeyFiles(file);
+      await api(source, admin, 'POST', '/api/v1/transfers/approvers', { dataset: TEST_DATASET, publicKey: k.publicKey, name: 'CLI official' });
+      const t = await requestTransfer();
+      const ok = await runCommand(['transfers', 'approve', '--key', file, '--url', source.baseUrl, t.body.id]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /approved: transfer .* is pending-approval \(1 of 2 approvals\)/);
+      assert.match(ok.stderr, new RegExp(`hash {9}${t.body.manifestHash}`));
+      const dup = await runCommand(['transfers', 'approve', '--key', file, '--url', source.baseUrl, t.body.id]);
+      assert.equal(dup.code, 1);
+      assert.match(dup.stderr, /approval refused: 409 approval-duplicate: this signature was already used for transfer/);
+      const stranger = generateKeyFiles(path.join(dir, 'stranger.pem'));
+      const no = await runCommand(['transfers', 'approve', '--key', stranger.privateKeyFile, '--url', source.baseUrl, t.body.id]);
+      assert.equal(no.code, 1);
+      assert.match(no.stderr, /is not among this manifest's approvers/);
+      assert.match(no.stderr, /403 approver-not-designated/);
+    });
+
+    it('refuses to sign a manifest that does not hash to the hash the server states', async () => {
+      const t = await requestTransfer();
+      const real = await api<{ manifest: TransferManifest; manifestHash: string; id: string; status: string }>(
+        source,
+        null,
+        'GET',
+        `/api/v1/transfers/${t.body.id}/manifest`,
+      );
+      let posted = 0;
+      const liar = createServer((req, res) => {
+        if (req.method === 'POST') posted++;
+        const body = { ...real.body, manifest: { ...real.body.manifest, destination: { ...real.body.manifest.destination, jurisdiction: 'PK-PB' } } };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+      await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+      try {
+        const k = generateKeyFiles(path.join(dir, 'careful.pem'));
+        await assert.rejects(
+          approveTransfer({ key: k.privateKeyFile, url: `http://127.0.0.1:${(liar.address() as AddressInfo).port}`, id: t.body.id, log: () => undefined }),
+          (e: Error) => e instanceof SovereigntyCliRefusal && /does not hash to the manifestHash the server states .*not signing/.test(e.message),
+        );
+        assert.equal(posted, 0, 'nothing was signed or sent');
+      } finally {
+        await new Promise((r) => liar.close(r));
+      }
     });
   });
 
