@@ -10,7 +10,9 @@
  *   position topic and may not subscribe), or a client of an external broker
  *   (MQTT_URL) that subscribes to <prefix>/+/position and reconnects with
  *   back-off. A PUBACK is sent only after the position is committed (or
- *   refused). Payloads over MQTT_MAX_PAYLOAD_BYTES are dropped with a log
+ *   refused), in the order the PUBLISH packets arrived; the embedded broker
+ *   reads a device's next messages meanwhile (up to MQTT_MAX_UNANSWERED in
+ *   flight per connection). Payloads over MQTT_MAX_PAYLOAD_BYTES are dropped with a log
  *   line and a counter; a packet over the hard frame limit closes the
  *   connection before it is buffered.
  */
@@ -226,6 +228,84 @@ function guardedStream(socket: net.Socket, limit: number, onOversize: () => void
   return d;
 }
 
+const EMPTY = Buffer.alloc(0);
+/** Positions of one MQTT connection being ingested at once; beyond this the broker reads nothing more from it until one is answered. */
+export const MQTT_MAX_UNANSWERED = 64;
+
+interface PubackSession {
+  /** QoS 1 message ids in the order their PUBLISH arrived, and whether each is committed (or refused). */
+  owed: { id: number; ready: boolean }[];
+  /** Ids whose PUBACK leaves at the end of this turn of the event loop. */
+  out: number[];
+  flushing: boolean;
+  /** Messages being ingested (QoS 0 and 1). */
+  inFlight: number;
+  /** The broker's callbacks for messages over the limit (all from one read at most): calling them lets the broker read on. */
+  held: (() => void)[];
+}
+
+/**
+ * PUBACKs of the embedded broker, decoupled from reading. The broker itself would read nothing more from a client
+ * until every message of its last read was answered, so one device's next positions waited a whole commit before
+ * even being parsed, and each PUBACK was its own write. Here a QoS 1 PUBLISH is passed on to the broker as QoS 0
+ * (which it does not acknowledge) as soon as it is authorised and queued for ingest; its PUBACK is written by this
+ * queue once the position is committed or refused, in the order the PUBLISH packets arrived (MQTT-4.6.0-2), and the
+ * PUBACKs due to one client in one turn of the event loop leave as one write. At most MQTT_MAX_UNANSWERED messages
+ * of one connection are in flight (plus what its last read held): past that, the broker's callbacks are held, so it
+ * stops reading from that socket until the connection is back under the limit.
+ */
+class PubackQueue {
+  private readonly sessions = new WeakMap<Client, PubackSession>();
+
+  publish(client: Client, packet: { qos: number; messageId?: number }, ingest: () => Promise<void>, done: (err: Error | null) => void): void {
+    let s = this.sessions.get(client);
+    if (!s) {
+      s = { owed: [], out: [], flushing: false, inFlight: 0, held: [] };
+      this.sessions.set(client, s);
+    }
+    const session = s;
+    const entry = packet.qos === 1 ? { id: packet.messageId as number, ready: false } : null;
+    if (entry) session.owed.push(entry);
+    // The broker must not acknowledge it: the PUBACK is ours, after the commit.
+    packet.qos = 0;
+    session.inFlight++;
+    void ingest().finally(() => {
+      session.inFlight--;
+      if (entry) {
+        entry.ready = true;
+        this.release(client, session);
+      }
+      if (session.held.length && session.inFlight < MQTT_MAX_UNANSWERED) for (const resume of session.held.splice(0)) resume();
+    });
+    if (session.inFlight <= MQTT_MAX_UNANSWERED) done(null);
+    else session.held.push(() => done(null));
+  }
+
+  private release(client: Client, s: PubackSession): void {
+    let n = 0;
+    while (n < s.owed.length && s.owed[n].ready) s.out.push(s.owed[n++].id);
+    if (!n) return;
+    s.owed.splice(0, n);
+    if (s.flushing) return;
+    s.flushing = true;
+    process.nextTick(() => {
+      s.flushing = false;
+      const ids = s.out;
+      s.out = [];
+      const conn = client.conn as Duplex | undefined;
+      if (client.closed || !conn || conn.destroyed || !conn.writable) return;
+      // PUBACK: fixed header 0x40, remaining length 2, message id (MQTT 3.1.1; valid in MQTT 5 for success without properties).
+      const buf = Buffer.allocUnsafe(4 * ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        buf[4 * i] = 0x40;
+        buf[4 * i + 1] = 2;
+        buf.writeUInt16BE(ids[i], 4 * i + 2);
+      }
+      conn.write(buf);
+    });
+  }
+}
+
 function topicDevice(topic: string, prefix: string): string | null {
   if (!topic.startsWith(`${prefix}/`) || !topic.endsWith(`/${MQTT_POSITION_SUFFIX}`)) return null;
   const id = topic.slice(prefix.length + 1, topic.length - MQTT_POSITION_SUFFIX.length - 1);
@@ -303,18 +383,22 @@ export async function startEmbeddedBroker(opts: {
     authorizePublish: (client, packet, done) => {
       const d = client ? devices.get(client) : undefined;
       const id = topicDevice(packet.topic, prefix);
-      if (!d || id !== d.uniqueId) {
+      if (!client || !d || id !== d.uniqueId) {
         done(new Error(`may publish only to ${prefix}/<own uniqueId>/${MQTT_POSITION_SUFFIX}`));
         return;
       }
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      void ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true).finally(() => {
-        // Not forwarded: nobody subscribes; the PUBACK leaves only now, after the commit.
-        packet.payload = Buffer.alloc(0);
-        done(null);
-      });
+      // Not forwarded: nobody subscribes.
+      packet.payload = EMPTY;
+      if (packet.qos === 2 || (packet.qos === 1 && typeof packet.messageId !== 'number')) {
+        // QoS 2, and a will (no message id): the broker answers once this is committed, and reads nothing more from the client meanwhile.
+        void ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true).finally(() => done(null));
+        return;
+      }
+      acks.publish(client, packet, () => ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true), done);
     },
   });
+  const acks = new PubackQueue();
   broker.on('clientError', (_client, err) => logger.debug({ err: err.message }, 'field-assets: MQTT client error'));
   broker.on('connectionError', (_client, err) => logger.debug({ err: err.message }, 'field-assets: MQTT connection error'));
   const server = net.createServer((socket) => {
