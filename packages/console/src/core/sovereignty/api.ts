@@ -84,7 +84,7 @@ export const grantsApi = {
   revoke: (id: string, body: RevokeBody) => apiClient.post<Grant>(`${G}/${seg(id)}/revoke`, body),
   approvers: () => apiClient.get<ApproverList>(`${G}/approvers`),
   designate: (body: GrantApproverBody) => apiClient.post<Approver>(`${G}/approvers`, body),
-  removeApprover: (id: string) => apiClient.delete<unknown>(`${G}/approvers/${seg(id)}`),
+  removeApprover: (id: string) => apiClient.delete<Approver>(`${G}/approvers/${seg(id)}`),
   policy: () => apiClient.get<GrantPolicy>(`${G}/policy`),
   setPolicy: (body: GrantPolicyBody) => apiClient.put<GrantPolicy>(`${G}/policy`, body),
 };

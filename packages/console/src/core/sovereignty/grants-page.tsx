@@ -6,12 +6,12 @@
  * in the browser); revocable; expiring by themselves.
  */
 import { useMemo, useState, type FormEvent } from 'react';
-import type { Approver } from '@kotwal/contracts';
+import type { Approver, GrantPolicyBody } from '@kotwal/contracts';
 import { rolesApi } from '../../api/endpoints.ts';
-import { errorMessage } from '../../api/client.ts';
+import { errorMessage, isApiError } from '../../api/client.ts';
 import { Link, navigate } from '../../router.tsx';
 import { useSession } from '../auth/session.tsx';
-import { Alert, EmptyState, Loading } from '../../ui/feedback.tsx';
+import { Alert, Badge, EmptyState, Loading } from '../../ui/feedback.tsx';
 import { Field } from '../../ui/forms.tsx';
 import { ConfirmDialog, Modal } from '../../ui/modal.tsx';
 import { PageHeader, Section } from '../../ui/page.tsx';
@@ -102,7 +102,7 @@ export function GrantsScreen() {
           </div>
         ) : null}
       </section>
-      {can('grants.manage') ? <BreakGlassApprovers /> : null}
+      <BreakGlassApprovers manage={can('grants.manage')} />
       {requesting ? <RequestGrantDialog onClose={() => setRequesting(false)} /> : null}
     </>
   );
@@ -202,7 +202,7 @@ function RequestGrantDialog({ onClose }: { onClose: () => void }) {
 }
 
 export function GrantDetailScreen({ id }: { id: string }) {
-  const { can } = useSession();
+  const { can, me } = useSession();
   const g = useAsync((signal) => grantsApi.get(id, signal), [id]);
   const signing = useAsync(() => grantsApi.manifest(id), [id, g.data?.status, g.data?.approvals.length]);
   const [revoking, setRevoking] = useState(false);
@@ -341,6 +341,12 @@ export function GrantDetailScreen({ id }: { id: string }) {
         {data.status === 'pending-approval' && check && manifest ? (
           <>
             <h3 className="subheading">Approve with your key</h3>
+            {data.requestedBy === me.username || data.grantee.id === me.id ? (
+              <Alert tone="info" testId="grant-own">
+                You {data.grantee.id === me.id ? 'are the grantee of' : 'requested'} this grant: the server refuses an approval sent from your session. Another
+                official approves it, signed in as themselves.
+              </Alert>
+            ) : null}
             <ApproveWithKey
               subject="grant"
               hash={check.recomputed}
@@ -370,13 +376,12 @@ export function GrantDetailScreen({ id }: { id: string }) {
   );
 }
 
-/** Who signs break-glass grants, and how many of them (grants.manage). */
-function BreakGlassApprovers() {
+/** Who signs break-glass grants and how many of them; designation and policy for grants.manage. */
+function BreakGlassApprovers({ manage }: { manage: boolean }) {
   const approvers = useAsync(() => grantsApi.approvers(), []);
+  const policy = useAsync(() => grantsApi.policy(), []);
   const [name, setName] = useState('');
   const [publicKey, setPublicKey] = useState('');
-  const [threshold, setThreshold] = useState('2');
-  const [maxMinutes, setMaxMinutes] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -391,6 +396,7 @@ function BreakGlassApprovers() {
       await what();
       setNotice(done);
       approvers.reload();
+      policy.reload();
       return true;
     } catch (err) {
       setError(errorMessage(err));
@@ -405,6 +411,19 @@ function BreakGlassApprovers() {
       {notice ? <Alert tone="success">{notice}</Alert> : null}
       {error ? <Alert tone="danger">{error}</Alert> : null}
       {approvers.error ? <Alert tone="danger">{errorMessage(approvers.error)}</Alert> : null}
+      {policy.data ? (
+        <p data-testid="grant-policy">
+          A grant is activated by <strong>{policy.data.threshold}</strong> of the <strong>{policy.data.approvers}</strong> designated officials&rsquo;
+          signatures and lasts at most <strong>{policy.data.maxMinutes}</strong> minutes.
+          {policy.data.approvers < policy.data.threshold ? <Badge tone="warning">too few officials: no grant can be activated</Badge> : null}
+        </p>
+      ) : isApiError(policy.error) && policy.error.status === 404 ? (
+        <p className="muted" data-testid="grant-policy">
+          No break-glass policy is set: no grant can be requested until one is.
+        </p>
+      ) : policy.error ? (
+        <Alert tone="danger">{errorMessage(policy.error)}</Alert>
+      ) : null}
       {active.length ? (
         <table className="table">
           <caption className="sr-only">Break-glass approvers</caption>
@@ -413,22 +432,30 @@ function BreakGlassApprovers() {
               <th scope="col">Official</th>
               <th scope="col">Key id</th>
               <th scope="col">Designated</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+              {manage ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
             {active.map((a) => (
-              <tr key={a.id}>
+              <tr key={a.id} data-testid={`grant-approver-${a.keyId}`}>
                 <td className="strong">{a.name}</td>
-                <td className="mono">{a.keyId}</td>
-                <td>{formatDateTime(a.createdAt)}</td>
-                <td className="actions-cell">
-                  <button type="button" className="btn btn-danger-ghost btn-sm" onClick={() => setRemoving(a)}>
-                    Remove
-                  </button>
+                <td className="mono" title={a.publicKey}>
+                  {a.keyId}
                 </td>
+                <td>
+                  {formatDateTime(a.createdAt)} <span className="muted small">by {a.createdBy}</span>
+                </td>
+                {manage ? (
+                  <td className="actions-cell">
+                    <button type="button" className="btn btn-danger-ghost btn-sm" onClick={() => setRemoving(a)}>
+                      Remove
+                    </button>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -436,65 +463,49 @@ function BreakGlassApprovers() {
       ) : approvers.data ? (
         <p className="muted">No official is designated: no grant can be activated.</p>
       ) : null}
-      <div className="sov-grid">
-        <form
-          className="form-stack sov"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!name.trim() || !normalised || busy) return;
-            void run(
-              () => grantsApi.designate({ name: name.trim(), publicKey: publicKey.trim() }),
-              `Designated ${name.trim()} (key ${keyIdOf(normalised)}).`,
-            ).then((ok) => {
-              if (ok) {
-                setName('');
-                setPublicKey('');
-              }
-            });
-          }}
-        >
-          <h3 className="subheading">Designate an official</h3>
-          <Field label="Name and post" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
-          <div className="field">
-            <label htmlFor="bg-key">Public key</label>
-            <textarea id="bg-key" rows={2} className="mono small" value={publicKey} spellCheck={false} onChange={(e) => setPublicKey(e.target.value)} />
-            <div className="field-hint">{publicKey.trim() ? (normalised ? `Ed25519 key, id ${keyIdOf(normalised)}` : 'Not an Ed25519 public key') : null}</div>
-          </div>
-          <div>
-            <button type="submit" className="btn btn-primary" disabled={!name.trim() || !normalised || busy}>
-              Designate
-            </button>
-          </div>
-        </form>
-        <form
-          className="form-stack"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            const m = Number(threshold);
-            const max = maxMinutes.trim() ? Number(maxMinutes) : undefined;
-            if (!Number.isInteger(m) || busy) return;
-            void run(() => grantsApi.setPolicy({ threshold: m, ...(max !== undefined ? { maxMinutes: max } : {}) }), 'Grant policy saved.');
-          }}
-        >
-          <h3 className="subheading">Policy</h3>
-          <Field label="Signatures needed (M)" type="number" min={1} max={32} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
-          <Field
-            label="Longest grant (minutes)"
-            type="number"
-            min={5}
-            value={maxMinutes}
-            onChange={(e) => setMaxMinutes(e.target.value)}
-            hint="Empty: unchanged"
+      {manage ? (
+        <div className="sov-grid">
+          <form
+            className="form-stack sov"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!name.trim() || !normalised || busy) return;
+              void run(
+                () => grantsApi.designate({ name: name.trim(), publicKey: publicKey.trim() }),
+                `Designated ${name.trim()} (key ${keyIdOf(normalised)}).`,
+              ).then((ok) => {
+                if (ok) {
+                  setName('');
+                  setPublicKey('');
+                }
+              });
+            }}
+          >
+            <h3 className="subheading">Designate an official</h3>
+            <Field label="Name and post" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+            <div className="field">
+              <label htmlFor="bg-key">Public key</label>
+              <textarea id="bg-key" rows={2} className="mono small" value={publicKey} spellCheck={false} onChange={(e) => setPublicKey(e.target.value)} />
+              <div className="field-hint">
+                {publicKey.trim() ? (normalised ? `Ed25519 key, id ${keyIdOf(normalised)}` : 'Not an Ed25519 public key') : null}
+              </div>
+            </div>
+            <div>
+              <button type="submit" className="btn btn-primary" disabled={!name.trim() || !normalised || busy}>
+                Designate
+              </button>
+            </div>
+          </form>
+          <GrantPolicyForm
+            key={policy.data?.updatedAt ?? 'none'}
+            threshold={policy.data?.threshold ?? 2}
+            maxMinutes={policy.data?.maxMinutes ?? null}
+            busy={busy}
+            onSave={(body) => void run(() => grantsApi.setPolicy(body), 'Grant policy saved.')}
           />
-          <div>
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              Save policy
-            </button>
-          </div>
-        </form>
-      </div>
+        </div>
+      ) : null}
       {removing ? (
         <ConfirmDialog
           open
@@ -511,5 +522,42 @@ function BreakGlassApprovers() {
         </ConfirmDialog>
       ) : null}
     </Section>
+  );
+}
+
+function GrantPolicyForm({
+  threshold: m0,
+  maxMinutes: max0,
+  busy,
+  onSave,
+}: {
+  threshold: number;
+  maxMinutes: number | null;
+  busy: boolean;
+  onSave: (body: GrantPolicyBody) => void;
+}) {
+  const [threshold, setThreshold] = useState(String(m0));
+  const [maxMinutes, setMaxMinutes] = useState(max0 === null ? '' : String(max0));
+  const m = Number(threshold);
+  const max = maxMinutes.trim() ? Number(maxMinutes) : undefined;
+  const valid = Number.isInteger(m) && m >= 1 && m <= 32 && (max === undefined || (Number.isInteger(max) && max >= 5));
+  return (
+    <form
+      className="form-stack"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid && !busy) onSave({ threshold: m, ...(max !== undefined ? { maxMinutes: max } : {}) });
+      }}
+    >
+      <h3 className="subheading">Policy</h3>
+      <Field label="Signatures needed (M)" type="number" min={1} max={32} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+      <Field label="Longest grant (minutes)" type="number" min={5} value={maxMinutes} onChange={(e) => setMaxMinutes(e.target.value)} />
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={!valid || busy}>
+          Save policy
+        </button>
+      </div>
+    </form>
   );
 }

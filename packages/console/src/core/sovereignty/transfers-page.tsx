@@ -202,7 +202,7 @@ function RequestTransferDialog({ datasets, onClose }: { datasets: readonly Datas
       .map((s) => s.trim())
       .filter(Boolean);
     try {
-      const body = {
+      const body: TransferBody = {
         dataset,
         kind,
         destinationNode: node.trim(),
@@ -212,8 +212,7 @@ function RequestTransferDialog({ datasets, onClose }: { datasets: readonly Datas
         expiresAt,
         ...(Object.keys(f).length ? { filter: f } : {}),
         ...(list.length ? { items: list } : {}),
-        // kind is one of TRANSFER_KINDS; the cast because the contracts' union of it is built with Array.map, whose static type is not the union.
-      } as unknown as TransferBody;
+      };
       const res = await transfersApi.request(body);
       navigate(`${SOVEREIGNTY_SCREENS.transfers.path}/${res.id}`);
     } catch (err) {
