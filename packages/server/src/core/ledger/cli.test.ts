@@ -1,49 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { InclusionProof } from '@kotwal/contracts';
 import { loadConfig } from '#core/config/index.ts';
 import { openDatabase, type Database } from '#core/db/index.ts';
 import { migrate } from '#core/db/migrate.ts';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '#test/db.ts';
+import { runKotwal, spawnKotwal, type CliRun } from '#test/cli.ts';
 import { Ledger } from './ledger.ts';
 import { ledgerMigrations } from './index.ts';
 import { appendMany, disableGuards, silentLogger } from './test-support.ts';
 
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
-// The same shape as the kotwal program: a global --config, then `ledger ...`.
-const RUNNER = `
-import { Command } from 'commander';
-import { ledgerCommand } from ${JSON.stringify(CLI)};
-const program = new Command('kotwal').option('--config <file>').exitOverride();
-program.addCommand(ledgerCommand());
-try { await program.parseAsync(process.argv); } catch (err) { if (err && typeof err.exitCode === 'number') process.exitCode = err.exitCode; else throw err; }
-`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kotwal(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', RUNNER, 'kotwal', ...args], {
-      cwd: path.dirname(CLI),
-      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** In-process (the real program, output captured); `spawned` runs the real binary as a process. */
+const kotwal = (args: string[], env: Record<string, string>, spawned = false): Promise<CliRun> => (spawned ? spawnKotwal(args, env) : runKotwal(args, env));
 
 describe('kotwal ledger (CLI)', () => {
   let dataDir: string;
@@ -87,7 +58,7 @@ describe('kotwal ledger (CLI)', () => {
   }
 
   it('--help describes every subcommand', async () => {
-    const r = await kotwal(['ledger', '--help'], env);
+    const r = await kotwal(['ledger', '--help'], env, true);
     assert.equal(r.code, 0);
     for (const sub of ['verify', 'export', 'proof', 'checkpoint']) assert.match(r.stdout, new RegExp(`\\b${sub}\\b`));
     for (const sub of ['verify', 'export', 'proof', 'checkpoint']) {

@@ -1,36 +1,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runKotwal, spawnKotwal, type CliRun } from '#test/cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
-const BIN = path.join(ROOT, 'packages/server/bin/kotwal.mjs');
+/** In-process (the real program, output captured); `spawned` runs the real binary. */
+const kotwal = (args: string[], spawned = false): Promise<CliRun> =>
+  spawned ? spawnKotwal(['registries', 'generate', ...args]) : runKotwal(['registries', 'generate', ...args]);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kotwal(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'registries', 'generate', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-describe('kotwal registries generate (CLI)', { concurrency: 4 }, () => {
+describe('kotwal registries generate (CLI)', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kotwal-generate-cli-'));
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -42,7 +21,7 @@ describe('kotwal registries generate (CLI)', { concurrency: 4 }, () => {
 
   it('writes the extracts, reports counts on stdout and progress on stderr', async () => {
     const out = path.join(tmp, 'run');
-    const r = await kotwal(['--people', '1,000', '--seed', 'cli', '--out', out, '--format', 'jsonl']);
+    const r = await kotwal(['--people', '1,000', '--seed', 'cli', '--out', out, '--format', 'jsonl'], true);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /wrote [0-9,]+ records of 1,000 people/);
     assert.match(r.stderr, /generated 1,000 \/ 1,000 people/);

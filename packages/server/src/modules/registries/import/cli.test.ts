@@ -1,13 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '#test/db.ts';
+import { runKotwal, spawnKotwal, type CliRun } from '#test/cli.ts';
 
-const root = path.resolve(import.meta.dirname, '../../../../../..');
-const bin = path.join(root, 'packages/server/bin/kotwal.mjs');
 const HEADER = 'msisdn,operator,owner_cnic,activated_on,status\n';
 
 describe('kotwal registries import (CLI)', () => {
@@ -29,17 +27,9 @@ describe('kotwal registries import (CLI)', () => {
     if (tdb) await tdb.cleanup().catch(() => undefined);
   });
 
-  const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const { KOTWAL_TEST_DATABASE_URL: _ignored, ...inherited } = process.env;
-      const child = spawn(process.execPath, [bin, 'registries', 'import', ...args], { cwd: dir, env: { ...inherited, ...env } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  /** In-process (the real program, output captured); `spawned` runs the real binary as a process. */
+  const run = (args: string[], spawned = false): Promise<CliRun> =>
+    spawned ? spawnKotwal(['registries', 'import', ...args], env, { cwd: dir }) : runKotwal(['registries', 'import', ...args], env, { cwd: dir });
   const file = (name: string, text: string | Buffer): string => {
     const p = path.join(dir, name);
     writeFileSync(p, text);
@@ -52,7 +42,7 @@ describe('kotwal registries import (CLI)', () => {
       `${HEADER}03001234567,Jazz,35202-1234567-1,01-02-2020,active\n03001234568,Zong,123,01-02-2020,active\n03001234569,Zong,35202-1234567-1,31-02-1990,active\n`,
     );
     const out = path.join(dir, 'rejects.csv');
-    const r = await run(['--registry', 'sims', '--file', f, '--source', 'PTA', '--rejects', out]);
+    const r = await run(['--registry', 'sims', '--file', f, '--source', 'PTA', '--rejects', out], true);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^import [0-9a-f-]{36}: completed$/m);
     assert.match(r.stdout, /registry sims, source PTA, file pta\.csv \(csv, \d+ bytes, sha256 [0-9a-f]{64}\)/);
