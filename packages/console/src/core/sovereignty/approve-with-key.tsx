@@ -113,7 +113,6 @@ export function ApproveWithKey({
             id={fileId}
             ref={fileRef}
             type="file"
-            accept=".pem,.key,text/plain,application/x-pem-file"
             data-testid="approve-key-file"
             disabled={busy}
             onChange={(e) => {
