@@ -95,7 +95,8 @@ export function MapSourceButton() {
               {url && !problem && isCrossOrigin(url) ? (
                 <Alert tone="warning" testId="fa-map-source-csp">
                   These tiles come from another origin. The console&rsquo;s security policy loads images from this node only: serve the tiles under this
-                  node&rsquo;s address (for example a reverse-proxy path <code>/tiles/</code>), or have the administrator allow that origin.
+                  node&rsquo;s address (for example a reverse-proxy path <code>/tiles/</code>), or have the administrator add that origin to{' '}
+                  <code>KOTWAL_TILE_ORIGINS</code>.
                 </Alert>
               ) : null}
             </>

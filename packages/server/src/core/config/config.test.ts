@@ -49,6 +49,16 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ PORT: '70000' }), /PORT must be between 0 and 65535/);
   });
 
+  it('reads the tile servers the console may load from as origins only', () => {
+    assert.deepEqual(loadConfig({}).tileOrigins, []);
+    assert.deepEqual(loadConfig({ KOTWAL_TILE_ORIGINS: 'https://tiles.police.example, http://10.1.2.3:8081/' }).tileOrigins, [
+      'https://tiles.police.example',
+      'http://10.1.2.3:8081',
+    ]);
+    assert.throws(() => loadConfig({ KOTWAL_TILE_ORIGINS: 'https://tiles.example/{z}/{x}/{y}.png' }), /KOTWAL_TILE_ORIGINS: ".*" is not an origin/);
+    assert.throws(() => loadConfig({ KOTWAL_TILE_ORIGINS: "'unsafe-inline'" }), /is not an origin/);
+  });
+
   it('reads an optional JSON file, with the environment winning', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kotwal-config-'));
     const file = path.join(dir, 'config.json');

@@ -61,6 +61,8 @@ export interface KotwalConfig {
   egressAllow: string[];
   /** Replication: records per signed batch. */
   replicationBatchRecords: number;
+  /** Origins (scheme://host[:port]) of map tile servers the console may load images from (its CSP img-src). */
+  tileOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -165,6 +167,12 @@ export const CONFIG_VARIABLES: { env: string; key: keyof KotwalConfig; descripti
     description: 'comma-separated host:port of configured integrations the egress gateway lets through (besides DATABASE_URL, NATS_URL, MQTT_URL)',
     default: '(none)',
   },
+  {
+    env: 'KOTWAL_TILE_ORIGINS',
+    key: 'tileOrigins',
+    description: "comma-separated origins of the city's map tile servers the console may load tiles from (added to its Content-Security-Policy img-src)",
+    default: '(none: the bundled offline map and same-origin tiles)',
+  },
   { env: 'KOTWAL_REPLICATION_BATCH', key: 'replicationBatchRecords', description: 'records per signed replication batch', default: '1000' },
 ];
 
@@ -261,6 +269,21 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
     if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(d)) problems.push(`KOTWAL_EGRESS_ALLOW: "${d}" is not host:port`);
   }
 
+  const tileOrigins = (get('KOTWAL_TILE_ORIGINS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of tileOrigins) {
+    let ok: boolean;
+    try {
+      const u = new URL(o);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/$/, '');
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`KOTWAL_TILE_ORIGINS: "${o}" is not an origin (scheme://host[:port], no path)`);
+  }
+
   const config: KotwalConfig = {
     port: int('PORT', 8080, 0, 65535),
     host: get('HOST') ?? '127.0.0.1',
@@ -299,6 +322,7 @@ export function loadConfig(env: Source = process.env, opts: { configFile?: strin
     replicaOf: url('KOTWAL_REPLICA_OF', ['http:', 'https:']),
     egressAllow,
     replicationBatchRecords: int('KOTWAL_REPLICATION_BATCH', 1000, 1, 100_000),
+    tileOrigins: tileOrigins.map((o) => o.replace(/\/$/, '')),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -158,7 +158,8 @@ export async function createHttpServer({ ctx, authenticator, version }: HttpServ
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
+        // A city's own tile server (KOTWAL_TILE_ORIGINS): the browser loads tiles from it, the server does not.
+        imgSrc: ["'self'", 'data:', 'blob:', ...config.tileOrigins],
         connectSrc: ["'self'"],
         workerSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],

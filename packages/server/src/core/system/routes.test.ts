@@ -38,6 +38,8 @@ describe('system routes', () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abcdef12-test' } });
     assert.equal(res.headers['x-request-id'], 'abcdef12-test');
     assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
+    // Images from this node only, unless KOTWAL_TILE_ORIGINS names a tile server.
+    assert.match(String(res.headers['content-security-policy']), /img-src 'self' data: blob:;/);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
     const other = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
