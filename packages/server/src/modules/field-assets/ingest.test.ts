@@ -193,12 +193,15 @@ describe('field-assets ingest: OsmAnd', () => {
   it('limits floods from one device (429) without losing what it accepted', async () => {
     const d = await registerDevice(f, { uniqueId: 'FLOOD-1', name: 'Flooding tracker', kind: 'handheld' });
     const t = secondsAgo(600);
+    const started = performance.now();
     const results = await Promise.all(Array.from({ length: 120 }, (_, i) => osmand(f, { id: 'FLOOD-1', lat: 31.5, lon: 74.3, timestamp: t + i })));
+    const seconds = (performance.now() - started) / 1000;
     const ok = results.filter((r) => r.status === 200).length;
     const limited = results.filter((r) => r.status === 429);
     assert.ok(limited.length > 0, 'some were refused');
     assert.match(limited[0]?.body ?? '', /more than 5 positions per second/);
-    assert.ok(ok >= 50 && ok <= 60, `burst of 50 accepted, got ${ok}`);
+    // The bucket holds a burst of 50 and refills 5 per second while the flood lasts (seconds on a loaded machine).
+    assert.ok(ok >= 50 && ok <= 50 + Math.ceil(5 * seconds) + 1, `burst of 50 plus 5/s over ${seconds.toFixed(1)} s accepted, got ${ok}`);
     assert.equal(await positionCount(f, d.id), ok);
     // Another device is not affected.
     await registerDevice(f, { uniqueId: 'CALM-1', name: 'Calm tracker', kind: 'handheld' });
