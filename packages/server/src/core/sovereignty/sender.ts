@@ -70,6 +70,8 @@ interface RunState {
   seq: number;
   prevHash: string | null;
   cursor: string | null;
+  /** The approvals the batches carry (read once per run). */
+  approvals: { publicKey: string; signature: string }[] | null;
 }
 
 export function createSender(deps: SovDeps): Sender {
@@ -139,7 +141,8 @@ export function createSender(deps: SovDeps): Sender {
         : null;
     const entry = await ledger.getEntry(ledgerSeq);
     if (!entry) throw new Error(`ledger entry ${ledgerSeq} of batch ${seq} is missing`);
-    const approvals = (await repo.approvalsOf(ctx.db, st.transferId)).map((a) => ({ publicKey: a.public_key, signature: a.signature }));
+    st.approvals ??= (await repo.approvalsOf(ctx.db, st.transferId)).map((a) => ({ publicKey: a.public_key, signature: a.signature }));
+    const approvals = st.approvals;
     await ctx.unitOfWork((tx) =>
       repo.insertBatch(tx, {
         transferId: st.transferId,
@@ -297,29 +300,68 @@ export function createSender(deps: SovDeps): Sender {
       seq: last.rows[0]?.seq ?? 0,
       prevHash: last.rows[0]?.batch_hash ?? null,
       cursor: t.cursor,
+      approvals: null,
     };
   };
 
+  /** A sealed batch that will not be pushed (revoked, expired, failed): said in the ledger, so its batch.sent entry is not read as delivered. */
+  const withhold = async (st: RunState, batch: ReplicationBatch, reason: string): Promise<void> => {
+    await ctx.ledger
+      .append({
+        ...actor,
+        action: 'transfers.batch.withheld',
+        resource: `transfer:${st.transferId}/batch/${batch.seq}`,
+        outcome: 'allowed',
+        details: { transferId: st.transferId, seq: batch.seq, batchHash: batch.batchHash, records: batch.records.length, reason },
+      })
+      .catch((err: unknown) => ctx.logger.error({ err }, 'could not ledger a withheld batch'));
+  };
+
+  interface Sealed {
+    batch: ReplicationBatch;
+    lastKey: string | null;
+  }
+
+  /**
+   * One batch in flight and the next one sealed meanwhile (read, ledgered,
+   * checkpointed, proved, signed). The destination is held for the whole
+   * run, so the replica's last verified source checkpoint is the previous
+   * batch's, and the next batch's consistency proof starts there.
+   */
   const runReplication = async (t: repo.TransferRow): Promise<void> => {
     const st = await initialState(t, true);
     const limit = ctx.config.replicationBatchRecords;
     let total = Number(t.records_acknowledged);
-    let pagePromise = readPage(st.manifest, st.cursor, limit);
-    for (;;) {
-      const page = await pagePromise;
-      const final = page.length < limit;
-      const lastKey = page.length ? page[page.length - 1].key : st.cursor;
-      // Read the next page while this one is signed, sent and acknowledged.
-      if (!final) pagePromise = readPage(st.manifest, lastKey, limit);
+    const seal = async (after: string | null, consistencyFrom: number | undefined): Promise<Sealed> => {
+      const page = await readPage(st.manifest, after, limit);
       await check(st.transferId);
-      await withDestination(st.manifest.destination.node, async () => {
-        const batch = await prepareBatch(st, page, final);
-        await push(st, batch, lastKey);
-      });
-      st.cursor = lastKey;
-      total += page.length;
-      if (final) break;
-    }
+      const batch = await prepareBatch(st, page, page.length < limit, consistencyFrom);
+      return { batch, lastKey: page.length ? page[page.length - 1].key : after };
+    };
+    await withDestination(st.manifest.destination.node, async () => {
+      let current = await seal(st.cursor, undefined);
+      for (;;) {
+        const next = current.batch.final ? null : seal(current.lastKey, current.batch.checkpoint.treeSize);
+        // Awaited below; a rejection while the current batch is in flight is not unhandled.
+        next?.catch(() => undefined);
+        let pushed = false;
+        try {
+          await check(st.transferId);
+          pushed = true;
+          await push(st, current.batch, current.lastKey);
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          await withhold(st, current.batch, pushed ? `sent but not acknowledged: ${reason}` : `not sent: ${reason}`);
+          const sealed = next ? await next.catch(() => null) : null;
+          if (sealed) await withhold(st, sealed.batch, `not sent: ${reason}`);
+          throw err;
+        }
+        st.cursor = current.lastKey;
+        total += current.batch.records.length;
+        if (!next) break;
+        current = await next;
+      }
+    });
     await complete(st.transferId, total);
   };
 

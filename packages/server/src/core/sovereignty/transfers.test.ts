@@ -721,6 +721,7 @@ describe('sovereignty: transfers between two nodes', () => {
       process.stdout.write = (c: string) => (out.push(String(c)), true);
       process.stderr.write = (c: string) => (err.push(String(c)), true);
       const before = process.exitCode;
+      process.exitCode = undefined;
       try {
         const [cmd, ...rest] = args;
         const c = cmd === 'keys' ? keysCommand() : transfersCommand();
