@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
@@ -703,6 +704,76 @@ describe('sovereignty: transfers between two nodes', () => {
       assert.equal(still.body.progress.batchesSent, 0);
       void replicaPeer;
     });
+  });
+
+  it('writes an approved export as a signed bundle on the node, not over the network', async () => {
+    await source.ctx.db.query('DELETE FROM sovtest_items');
+    await seedItems(source.ctx.db, 120, 'exp-');
+    const t = await requestTransfer({ kind: 'export', destinationNode: 'court-archive', destinationJurisdiction: 'PK-PB', filter: { keyPrefix: 'exp-' } });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    await approve(t.body.id, keys[0]);
+    await approve(t.body.id, keys[1]);
+    const exec = await api<Transfer>(source, admin, 'POST', `/api/v1/transfers/${t.body.id}/execute`);
+    assert.equal(exec.status, 202, JSON.stringify(exec.body));
+    await source.sovereignty.sender.settled(t.body.id);
+    const done = await api<Transfer>(source, admin, 'GET', `/api/v1/transfers/${t.body.id}`);
+    assert.equal(done.body.status, 'completed', String(done.body.error));
+    const dir = path.join(source.dataDir, 'exports', t.body.id);
+    const lines = readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 120);
+    assert.equal(statSync(path.join(dir, 'records.jsonl')).mode & 0o777, 0o600);
+    assert.equal(manifestHash(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as TransferManifest), t.body.manifestHash);
+    const sig = JSON.parse(readFileSync(path.join(dir, 'signature.json'), 'utf8')) as {
+      statementHash: string;
+      signature: string;
+      records: number;
+      recordsSha256: string;
+    };
+    assert.equal(sig.records, 120);
+    assert.equal(
+      sig.recordsSha256,
+      createHash('sha256')
+        .update(`${lines.join('\n')}\n`)
+        .digest('hex'),
+    );
+    assert.ok(verifyHashSignature(sig.statementHash, sig.signature, source.ctx.node.publicKey));
+    assert.equal((await entries(source, 'transfers.export.written', `transfer:${t.body.id}`)).length, 1);
+    // An export has no destination address: the gateway lets nothing of it out.
+    await assert.rejects(
+      source.ctx.egress.request(`${replica.baseUrl}/api/v1/replication/batches`, { method: 'POST', body: '{}' }, { kind: 'transfer', transferId: t.body.id }),
+      /export|completed/,
+    );
+  });
+
+  it('the sweeper marks transfers past their expiry, ledgered', async () => {
+    const t = await requestTransfer({ expiresAt: new Date(Date.now() + 1200).toISOString() });
+    await new Promise((r) => setTimeout(r, 1400));
+    assert.ok((await source.sovereignty.transfers.sweepExpired()) >= 1);
+    const got = await api<Transfer>(source, admin, 'GET', `/api/v1/transfers/${t.body.id}`);
+    assert.equal(got.body.status, 'expired');
+    assert.equal((await entries(source, 'transfers.transfer.expired', `transfer:${t.body.id}`)).length, 1);
+  });
+
+  it('a replica refuses a source that presents another key than the one it pinned', async () => {
+    const pinned = await replica.ctx.db.query<{ public_key: string; key_id: string }>('SELECT public_key, key_id FROM sov_replica_source');
+    // As if the pin had been taken from another key: the source's real key now differs from it.
+    await replica.ctx.db.query('UPDATE sov_replica_source SET public_key = $1, key_id = $2', [outsider.publicKey, publicKeyId(outsider.publicKey)]);
+    try {
+      const after = await replica.sovereignty.replica.pin();
+      assert.equal(after?.public_key, outsider.publicKey, 'the pin is not replaced');
+      const changed = await entries(replica, 'replication.source.key-changed');
+      assert.ok(changed.some((e) => e.outcome === 'denied' && /the new key is refused/.test(String(e.details?.['reason']))));
+      const t = await requestTransfer();
+      await approve(t.body.id, keys[0]);
+      await approve(t.body.id, keys[1]);
+      const b = await source.sovereignty.sender.buildNextBatch(t.body.id, { after: null, limit: 3 });
+      const r = await api(replica, null, 'POST', '/api/v1/replication/batches', b);
+      assert.equal(r.status, 403);
+      assert.match(r.problem.detail, /this replica's pinned source is punjab-1 \(key /);
+    } finally {
+      await replica.ctx.db.query('UPDATE sov_replica_source SET public_key = $1, key_id = $2', [pinned.rows[0].public_key, pinned.rows[0].key_id]);
+      await replica.sovereignty.replica.pin();
+    }
   });
 
   describe('kotwal keys generate and kotwal transfers approve (in process)', () => {
