@@ -1,5 +1,5 @@
 /**
- * The `kotwal` command line: serve, migrate, users, ledger, keys, transfers, openapi.
+ * The `kotwal` command line: serve, migrate, users, ledger, keys, transfers, grants, oversight, openapi.
  */
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,8 @@ import { createLogger } from '#core/observability/logger.ts';
 import { ledgerCommand } from '#core/ledger/cli.ts';
 import { usersCommand } from '#core/auth/cli.ts';
 import { sovereigntyCli } from '#core/sovereignty/index.ts';
+import { grantsCommand } from '#core/sovereignty/grants/index.ts';
+import { oversightCommand } from '#core/sovereignty/oversight/index.ts';
 import { modules } from '#modules/index.ts';
 import { buildApp, migrationSets, openAppDatabase, VERSION } from './app.ts';
 import { setCliConfigFile, withCliContext } from './cli-context.ts';
@@ -96,6 +98,8 @@ export function buildProgram(): Command {
   program.addCommand(usersCommand());
   program.addCommand(ledgerCommand());
   for (const cmd of sovereigntyCli()) program.addCommand(cmd);
+  program.addCommand(grantsCommand());
+  program.addCommand(oversightCommand({ withContext: withCliContext }));
   for (const m of modules) for (const cmd of m.cli?.({ withContext: withCliContext }) ?? []) program.addCommand(cmd);
   return program;
 }
