@@ -4,15 +4,18 @@
  * positions wait for their commit (the broker reads on), yet each PUBACK
  * leaves only once its position is committed or refused, in the order the
  * PUBLISH packets arrived, and a connection with too many positions in
- * flight is no longer read until some are answered.
+ * flight is no longer read until some are answered. The same for the
+ * client of an external broker (mqtt.js would take one message per commit).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net, { type AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { mqttPositionTopic } from '@kotwal/contracts';
 import { hashToken, type Ingest } from './ingest.ts';
-import { MQTT_MAX_UNANSWERED, startEmbeddedBroker, type Listener, type ListenerCounters } from './listeners.ts';
+import { connectExternalBroker, MQTT_MAX_UNANSWERED, startEmbeddedBroker, type ExternalMqtt, type Listener, type ListenerCounters } from './listeners.ts';
 import type { Fix } from './osmand.ts';
 import type { DeviceInfo, FieldState } from './state.ts';
 import { until } from './test/harness.ts';
@@ -39,8 +42,10 @@ function heldIngest() {
   return { ingest: ingest as unknown as Ingest, held };
 }
 
+const newCounters = (): ListenerCounters => ({ mqttOversize: 0, mqttRejected: 0, mqttAccepted: 0, mqttConnectionsRefused: 0, mqttReconnects: 0 });
+
 describe('field-assets embedded MQTT broker: PUBACK after commit, in order, without stalling the reader', () => {
-  const counters: ListenerCounters = { mqttOversize: 0, mqttRejected: 0, mqttAccepted: 0, mqttConnectionsRefused: 0, mqttReconnects: 0 };
+  const counters = newCounters();
   const state = { lookup: (_q: unknown, uniqueId: string) => Promise.resolve(uniqueId === device.uniqueId ? device : null) } as unknown as FieldState;
   const { ingest, held } = heldIngest();
   let broker: Listener;
@@ -118,5 +123,62 @@ describe('field-assets embedded MQTT broker: PUBACK after commit, in order, with
     );
     assert.equal(counters.mqttAccepted, total - 1);
     assert.deepEqual(errors, []);
+  });
+});
+
+describe('field-assets client of an external MQTT broker: PUBACK after commit, in order, messages taken in parallel', () => {
+  const counters = newCounters();
+  const { ingest, held } = heldIngest();
+  let broker: Aedes;
+  let server: net.Server;
+  let external: ExternalMqtt;
+  let device: mqtt.MqttClient;
+  /** PUBACKs the server sent the broker (the broker keeps no copy of what it delivers to a clean session: counted, not named). */
+  let acked = 0;
+
+  before(async () => {
+    broker = await Aedes.createBroker();
+    broker.on('ack', () => acked++);
+    server = net.createServer((socket) => broker.handle(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const subscribed = new Promise<void>((resolve) => broker.once('subscribe', () => resolve()));
+    external = connectExternalBroker({ url, prefix: PREFIX, ingest, logger: pino({ level: 'silent' }), counters });
+    await subscribed;
+    device = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  });
+  after(async () => {
+    await device?.endAsync(true);
+    await external?.close();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('takes the next messages while earlier ones wait for their commit, and acknowledges each once settled, in order', async () => {
+    const topic = mqttPositionTopic('EXT-1', PREFIX);
+    const total = 30;
+    for (let i = 0; i < total; i++) {
+      await device.publishAsync(topic, i === 1 ? 'not json' : JSON.stringify({ timestamp: i, lat: 31.5, lon: 74.3 }), { qos: 1 });
+    }
+    // Every position reached ingest while none was committed (mqtt.js alone would have passed on one).
+    await until(() => held.length === total - 1, 5000, 'the positions to reach ingest');
+    assert.equal(acked, 0, 'no PUBACK before a commit');
+    held[1].resolve();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(acked, 0, 'message 2 waits for message 0');
+    held[0].resolve();
+    await until(() => acked === 3, 5000, 'three PUBACKs: 0, 1 (refused) and 2');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(acked, 3);
+    for (const h of held) h.resolve();
+    await until(() => acked === total, 5000, 'every PUBACK');
+    assert.deepEqual(
+      held.map((h) => h.fix.fixTime),
+      Array.from({ length: total }, (_, i) => i * 1000).filter((_, i) => i !== 1),
+      'positions reach ingest in the order they were sent',
+    );
+    assert.equal(counters.mqttAccepted, total - 1);
+    assert.equal(counters.mqttRejected, 1);
+    assert.equal(external.client.connected, true, 'the client stayed connected');
   });
 });

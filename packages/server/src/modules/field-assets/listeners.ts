@@ -229,6 +229,8 @@ function guardedStream(socket: net.Socket, limit: number, onOversize: () => void
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Given to mqtt.js's handleMessage callback: it then sends no PUBACK (ours leaves after the commit) and handles the next message. */
+const ACK_WRITTEN_BY_US = new Error('the PUBACK is written after the commit');
 /** Positions of one MQTT connection being ingested at once; beyond this the broker reads nothing more from it until one is answered. */
 export const MQTT_MAX_UNANSWERED = 64;
 
@@ -240,48 +242,54 @@ interface PubackSession {
   flushing: boolean;
   /** Messages being ingested (QoS 0 and 1). */
   inFlight: number;
-  /** The broker's callbacks for messages over the limit (all from one read at most): calling them lets the broker read on. */
+  /** Readers held past the limit (the broker's callbacks for one read at most; one message of an external broker's stream). */
   held: (() => void)[];
 }
 
 /**
- * PUBACKs of the embedded broker, decoupled from reading. The broker itself would read nothing more from a client
- * until every message of its last read was answered, so one device's next positions waited a whole commit before
- * even being parsed, and each PUBACK was its own write. Here a QoS 1 PUBLISH is passed on to the broker as QoS 0
- * (which it does not acknowledge) as soon as it is authorised and queued for ingest; its PUBACK is written by this
- * queue once the position is committed or refused, in the order the PUBLISH packets arrived (MQTT-4.6.0-2), and the
- * PUBACKs due to one client in one turn of the event loop leave as one write. At most MQTT_MAX_UNANSWERED messages
- * of one connection are in flight (plus what its last read held): past that, the broker's callbacks are held, so it
- * stops reading from that socket until the connection is back under the limit.
+ * PUBACKs decoupled from reading, for the embedded broker and for the client of an external broker. Left to
+ * themselves, Aedes reads nothing more from a device until every message of its last read is answered, and mqtt.js
+ * handles the messages an external broker delivers one at a time, each waiting for its PUBACK (so for its commit:
+ * one position per transaction). Here the reader goes on as soon as a message is queued for ingest, and the queue
+ * writes each PUBACK once its position is committed or refused, in the order the PUBLISH packets arrived
+ * (MQTT-4.6.0-2); the PUBACKs due on one connection in one turn of the event loop leave as one write. At most
+ * MQTT_MAX_UNANSWERED messages of one connection are in flight (plus what the last read held): past that the reader
+ * is held until the connection is back under the limit. A PUBACK due on a connection that has closed meanwhile is
+ * dropped (the position is stored; a redelivery is a duplicate, ignored).
  */
-class PubackQueue {
-  private readonly sessions = new WeakMap<Client, PubackSession>();
+class PubackQueue<K extends object> {
+  private readonly sessions = new WeakMap<K, PubackSession>();
 
-  publish(client: Client, packet: { qos: number; messageId?: number }, ingest: () => Promise<void>, done: (err: Error | null) => void): void {
-    let s = this.sessions.get(client);
+  /** `write(key, buf)`: writes PUBACK bytes to the connection `key` if it is still open. */
+  constructor(private readonly write: (key: K, buf: Buffer) => void) {}
+
+  /**
+   * Ingests one message of connection `key` (`messageId` null: QoS 0, nothing to answer); `resume` lets the reader
+   * go on, at once or, past the limit, once the connection is back under it.
+   */
+  track(key: K, messageId: number | null, ingest: () => Promise<void>, resume: () => void): void {
+    let s = this.sessions.get(key);
     if (!s) {
       s = { owed: [], out: [], flushing: false, inFlight: 0, held: [] };
-      this.sessions.set(client, s);
+      this.sessions.set(key, s);
     }
     const session = s;
-    const entry = packet.qos === 1 ? { id: packet.messageId as number, ready: false } : null;
+    const entry = messageId === null ? null : { id: messageId, ready: false };
     if (entry) session.owed.push(entry);
-    // The broker must not acknowledge it: the PUBACK is ours, after the commit.
-    packet.qos = 0;
     session.inFlight++;
     void ingest().finally(() => {
       session.inFlight--;
       if (entry) {
         entry.ready = true;
-        this.release(client, session);
+        this.release(key, session);
       }
-      if (session.held.length && session.inFlight < MQTT_MAX_UNANSWERED) for (const resume of session.held.splice(0)) resume();
+      if (session.held.length && session.inFlight < MQTT_MAX_UNANSWERED) for (const go of session.held.splice(0)) go();
     });
-    if (session.inFlight <= MQTT_MAX_UNANSWERED) done(null);
-    else session.held.push(() => done(null));
+    if (session.inFlight <= MQTT_MAX_UNANSWERED) resume();
+    else session.held.push(resume);
   }
 
-  private release(client: Client, s: PubackSession): void {
+  private release(key: K, s: PubackSession): void {
     let n = 0;
     while (n < s.owed.length && s.owed[n].ready) s.out.push(s.owed[n++].id);
     if (!n) return;
@@ -292,8 +300,6 @@ class PubackQueue {
       s.flushing = false;
       const ids = s.out;
       s.out = [];
-      const conn = client.conn as Duplex | undefined;
-      if (client.closed || !conn || conn.destroyed || !conn.writable) return;
       // PUBACK: fixed header 0x40, remaining length 2, message id (MQTT 3.1.1; valid in MQTT 5 for success without properties).
       const buf = Buffer.allocUnsafe(4 * ids.length);
       for (let i = 0; i < ids.length; i++) {
@@ -301,7 +307,7 @@ class PubackQueue {
         buf[4 * i + 1] = 2;
         buf.writeUInt16BE(ids[i], 4 * i + 2);
       }
-      conn.write(buf);
+      this.write(key, buf);
     });
   }
 }
@@ -395,10 +401,21 @@ export async function startEmbeddedBroker(opts: {
         void ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true).finally(() => done(null));
         return;
       }
-      acks.publish(client, packet, () => ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true), done);
+      const messageId = packet.qos === 1 ? (packet.messageId as number) : null;
+      // Passed on to the broker as QoS 0, which it does not acknowledge: the PUBACK is ours, after the commit.
+      packet.qos = 0;
+      acks.track(
+        client,
+        messageId,
+        () => ingestMqtt(ingest, logger, counters, d.uniqueId, payload, true),
+        () => done(null),
+      );
     },
   });
-  const acks = new PubackQueue();
+  const acks = new PubackQueue<Client>((client, buf) => {
+    const conn = client.conn as Duplex | undefined;
+    if (!client.closed && conn && !conn.destroyed && conn.writable) conn.write(buf);
+  });
   broker.on('clientError', (_client, err) => logger.debug({ err: err.message }, 'field-assets: MQTT client error'));
   broker.on('connectionError', (_client, err) => logger.debug({ err: err.message }, 'field-assets: MQTT connection error'));
   const server = net.createServer((socket) => {
@@ -477,15 +494,28 @@ export function connectExternalBroker(opts: { url: string; prefix: string; inges
     client.options.reconnectPeriod = Math.min(30_000, (client.options.reconnectPeriod ?? base) * 2);
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'field-assets: MQTT client error'));
-  // Acknowledge (QoS 1) only once the position is committed or refused.
+  // Acknowledge (QoS 1) only once the position is committed or refused. mqtt.js handles one message at a time and sends
+  // its PUBACK when handleMessage calls back, so waiting for the commit there took one position per transaction (and the
+  // broker dropped what queued up behind). The PUBACK is written by `acks` instead, in order, and mqtt.js goes on to the
+  // next message at once: called back with an error, it sends no PUBACK of its own (and raises nothing).
+  const acks = new PubackQueue<MqttClient['stream']>((stream, buf) => {
+    if (stream === client.stream && client.connected && !stream.destroyed && stream.writable) stream.write(buf);
+  });
   client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
     const id = topicDevice(packet.topic, prefix);
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    if (!id) {
-      done();
+    const qos1 = packet.qos === 1 && typeof packet.messageId === 'number';
+    if (packet.qos === 2) {
+      // Not subscribed at QoS 2; should a broker send it anyway, mqtt.js answers it after the commit.
+      void (id ? ingestMqtt(ingest, logger, counters, id, payload, true) : Promise.resolve()).finally(() => done());
       return;
     }
-    void ingestMqtt(ingest, logger, counters, id, payload, true).finally(() => done());
+    acks.track(
+      client.stream,
+      qos1 ? (packet.messageId as number) : null,
+      () => (id ? ingestMqtt(ingest, logger, counters, id, payload, true) : Promise.resolve()),
+      () => done(qos1 ? ACK_WRITTEN_BY_US : undefined),
+    );
   };
   return {
     client,
