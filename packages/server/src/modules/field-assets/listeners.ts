@@ -231,8 +231,13 @@ function guardedStream(socket: net.Socket, limit: number, onOversize: () => void
 const EMPTY = Buffer.alloc(0);
 /** Given to mqtt.js's handleMessage callback: it then sends no PUBACK (ours leaves after the commit) and handles the next message. */
 const ACK_WRITTEN_BY_US = new Error('the PUBACK is written after the commit');
-/** Positions of one MQTT connection being ingested at once; beyond this the broker reads nothing more from it until one is answered. */
+/** Positions of one device's MQTT connection being ingested at once; beyond this the broker reads nothing more from it until one is answered. */
 export const MQTT_MAX_UNANSWERED = 64;
+/**
+ * The same for the connection to an external broker, which carries every device: enough for batches of thousands,
+ * while a backlog waits in the broker rather than in the ingest queue ahead of other devices' positions.
+ */
+export const MQTT_EXTERNAL_MAX_UNANSWERED = 2000;
 
 interface PubackSession {
   /** QoS 1 message ids in the order their PUBLISH arrived, and whether each is committed (or refused). */
@@ -253,15 +258,18 @@ interface PubackSession {
  * one position per transaction). Here the reader goes on as soon as a message is queued for ingest, and the queue
  * writes each PUBACK once its position is committed or refused, in the order the PUBLISH packets arrived
  * (MQTT-4.6.0-2); the PUBACKs due on one connection in one turn of the event loop leave as one write. At most
- * MQTT_MAX_UNANSWERED messages of one connection are in flight (plus what the last read held): past that the reader
- * is held until the connection is back under the limit. A PUBACK due on a connection that has closed meanwhile is
+ * `limit` messages of one connection are in flight (plus what the last read held): past that the reader is held
+ * until the connection is back under the limit. A PUBACK due on a connection that has closed meanwhile is
  * dropped (the position is stored; a redelivery is a duplicate, ignored).
  */
 class PubackQueue<K extends object> {
   private readonly sessions = new WeakMap<K, PubackSession>();
 
   /** `write(key, buf)`: writes PUBACK bytes to the connection `key` if it is still open. */
-  constructor(private readonly write: (key: K, buf: Buffer) => void) {}
+  constructor(
+    private readonly limit: number,
+    private readonly write: (key: K, buf: Buffer) => void,
+  ) {}
 
   /**
    * Ingests one message of connection `key` (`messageId` null: QoS 0, nothing to answer); `resume` lets the reader
@@ -283,9 +291,9 @@ class PubackQueue<K extends object> {
         entry.ready = true;
         this.release(key, session);
       }
-      if (session.held.length && session.inFlight < MQTT_MAX_UNANSWERED) for (const go of session.held.splice(0)) go();
+      if (session.held.length && session.inFlight < this.limit) for (const go of session.held.splice(0)) go();
     });
-    if (session.inFlight <= MQTT_MAX_UNANSWERED) resume();
+    if (session.inFlight <= this.limit) resume();
     else session.held.push(resume);
   }
 
@@ -412,7 +420,7 @@ export async function startEmbeddedBroker(opts: {
       );
     },
   });
-  const acks = new PubackQueue<Client>((client, buf) => {
+  const acks = new PubackQueue<Client>(MQTT_MAX_UNANSWERED, (client, buf) => {
     const conn = client.conn as Duplex | undefined;
     if (!client.closed && conn && !conn.destroyed && conn.writable) conn.write(buf);
   });
@@ -498,7 +506,7 @@ export function connectExternalBroker(opts: { url: string; prefix: string; inges
   // its PUBACK when handleMessage calls back, so waiting for the commit there took one position per transaction (and the
   // broker dropped what queued up behind). The PUBACK is written by `acks` instead, in order, and mqtt.js goes on to the
   // next message at once: called back with an error, it sends no PUBACK of its own (and raises nothing).
-  const acks = new PubackQueue<MqttClient['stream']>((stream, buf) => {
+  const acks = new PubackQueue<MqttClient['stream']>(MQTT_EXTERNAL_MAX_UNANSWERED, (stream, buf) => {
     if (stream === client.stream && client.connected && !stream.destroyed && stream.writable) stream.write(buf);
   });
   client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
