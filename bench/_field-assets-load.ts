@@ -24,6 +24,8 @@ import WebSocket from 'ws';
 
 export interface LoadRequest {
   mode: 'http' | 'mqtt';
+  /** 127.0.0.1 unless set (mqtt). */
+  host?: string;
   port: number;
   seconds: number;
   /** Unique ids of the devices this run reports for; tokens[i] (when set) belongs to uniqueIds[i]. */
@@ -198,7 +200,12 @@ async function connectMqtt(req: LoadRequest): Promise<mqtt.MqttClient[]> {
         req.uniqueIds
           .slice(k, k + 100)
           .map((id, j) =>
-            mqtt.connectAsync(`mqtt://127.0.0.1:${req.port}`, { username: id, password: tokens[k + j], reconnectPeriod: 0, clientId: randomUUID() }),
+            mqtt.connectAsync(`mqtt://${req.host ?? '127.0.0.1'}:${req.port}`, {
+              username: id,
+              password: tokens[k + j],
+              reconnectPeriod: 0,
+              clientId: randomUUID(),
+            }),
           ),
       )),
     );

@@ -18,9 +18,13 @@
  *
  * Knobs: BENCH_SECONDS (10 per path), BENCH_DEVICES (1000), BENCH_MQTT_CLIENTS
  * (one per device), BENCH_CONNECTIONS (OsmAnd sockets, one per device), BENCH_ENGINES (pglite,postgres),
- * BENCH_PATHS (client,osmand,mqtt), BENCH_MOVEMENT (drive: devices drive
- * around; teleport: every fix anywhere in the city, the worst case for
- * geofence alerts).
+ * BENCH_PATHS (client,osmand,mqtt; add mqtt-external for devices publishing
+ * to an external broker, BENCH_MQTT_URL, default the local Mosquitto, that
+ * the server subscribes to: an app of its own; its positions/s count until
+ * the last position arrived, and positions the broker acknowledged to a
+ * device but never delivered are reported as lost), BENCH_MOVEMENT (drive:
+ * devices drive around; teleport: every fix anywhere in the city, the worst
+ * case for geofence alerts).
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -44,6 +48,8 @@ const CONNECTIONS = Math.min(DEVICES, Number(process.env['BENCH_CONNECTIONS'] ??
 const MOVEMENT = process.env['BENCH_MOVEMENT'] === 'teleport' ? 'teleport' : 'drive';
 const ENGINES = (process.env['BENCH_ENGINES'] ?? 'pglite,postgres').toLowerCase().split(',');
 const PATHS = (process.env['BENCH_PATHS'] ?? 'client,osmand,mqtt').toLowerCase().split(',');
+// BENCH_PATHS=...,mqtt-external: devices publish to this broker (CI's Mosquitto), the server subscribes to it.
+const MQTT_URL = process.env['BENCH_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const GEOFENCES = 500;
 const PREFIX = 'bench/field-assets';
 const sys: Principal = {
@@ -94,232 +100,285 @@ const cpuSince = (from: NodeJS.CpuUsage): number => {
   return d.user + d.system;
 };
 
-for (const engine of engines()) {
-  if (!ENGINES.includes(engine.url ? 'postgres' : 'pglite')) continue;
-  if (engine.url) process.env['KOTWAL_TEST_DATABASE_URL'] = engine.url;
-  else delete process.env['KOTWAL_TEST_DATABASE_URL'];
-  const t = await buildTestApp({
-    // The per-device flood limit stays at its default (10/s, burst 100): the load is many devices, none flooding.
-    env: { OSMAND_PORT: '0', MQTT_PORT: '0', MQTT_TOPIC_PREFIX: PREFIX, KOTWAL_RATE_LIMIT: '10000000' },
-  });
-  try {
-    const rt = fieldAssetsRuntime(t.ctx);
-    const ports = fieldAssetsPorts(t.ctx);
-    if (!rt || !ports.osmand || !ports.mqtt) throw new Error('field-assets did not start');
-    const call = { principal: sys, requestId: null };
-    // Devices and geofences around Lahore.
-    const ids: string[] = [];
-    const uniqueIds: string[] = [];
-    const tokens: string[] = [];
-    for (let i = 0; i < DEVICES; i++) {
-      const d = await rt.service.createDevice(call, { uniqueId: `BENCH-${i}`, name: `Bench ${i}`, kind: i % 3 === 0 ? 'patrol-vehicle' : 'handheld' });
-      ids.push(d.id);
-      uniqueIds.push(d.uniqueId);
-      if (i < MQTT_CLIENTS) tokens.push((await rt.service.issueToken(call, d.id)).token);
-    }
-    for (let i = 0; i < GEOFENCES; i++) {
-      await rt.service.createGeofence(call, {
-        name: `Zone ${i}`,
-        geometry: {
-          type: 'circle',
-          center: { lat: BOX.lat + Math.random() * BOX.size, lon: BOX.lon + Math.random() * BOX.size },
-          radiusMetres: 100 + Math.random() * 900,
-        },
-      });
-    }
-    // Fixes of the last week, each path in its own stretch of time (no duplicates between paths).
-    const weekAgo = Math.floor(Date.now() / 1000) - 6 * 86_400;
-    let stretch = 0;
-    const nextBase = () => weekAgo + 3600 * ++stretch;
-
-    // Raw multi-row INSERT of the same kind of rows, in batches of 1000.
-    {
-      const total = 50_000;
-      const base = nextBase();
-      const cpu = process.cpuUsage();
-      const started = performance.now();
-      for (let done = 0; done < total; done += 1000) {
-        const batch: NewPosition[] = [];
-        for (let k = 0; k < 1000; k++) {
-          const n = done + k;
-          batch.push({
-            deviceId: ids[n % DEVICES],
-            fixTime: (base + Math.floor(n / DEVICES)) * 1000,
-            receivedAt: Date.now(),
-            lat: BOX.lat + Math.random() * BOX.size,
-            lon: BOX.lon + Math.random() * BOX.size,
-            speedKph: 30,
-            course: 90,
-            altitude: null,
-            accuracy: 5,
-            battery: 80,
-            charging: null,
-            alarm: null,
-            motion: null,
-            protocol: 'raw',
-            attributes: {},
-          });
-        }
-        await t.ctx.db.transaction((tx) => insertPositions(tx, batch));
+// An app of its own for the external broker (with MQTT_URL set the embedded broker does not start); devices publish to it
+// without a token (the broker's own access control applies), on a topic prefix of this run.
+const variants = [
+  ...(PATHS.some((p) => p === 'client' || p === 'osmand' || p === 'mqtt') ? [null] : []),
+  ...(PATHS.includes('mqtt-external') ? [new URL(MQTT_URL)] : []),
+];
+for (const engine of engines())
+  for (const external of variants) {
+    if (!ENGINES.includes(engine.url ? 'postgres' : 'pglite')) continue;
+    if (engine.url) process.env['KOTWAL_TEST_DATABASE_URL'] = engine.url;
+    else delete process.env['KOTWAL_TEST_DATABASE_URL'];
+    const prefix = external ? `bench-${process.pid}-${Date.now()}/field-assets` : PREFIX;
+    const t = await buildTestApp({
+      // The per-device flood limit stays at its default (10/s, burst 100): the load is many devices, none flooding.
+      env: { OSMAND_PORT: '0', MQTT_PORT: '0', MQTT_TOPIC_PREFIX: prefix, KOTWAL_RATE_LIMIT: '10000000', ...(external ? { MQTT_URL: external.href } : {}) },
+    });
+    try {
+      const rt = fieldAssetsRuntime(t.ctx);
+      const ports = fieldAssetsPorts(t.ctx);
+      if (!rt || !ports.osmand || (!external && !ports.mqtt)) throw new Error('field-assets did not start');
+      const call = { principal: sys, requestId: null };
+      // Devices and geofences around Lahore.
+      const ids: string[] = [];
+      const uniqueIds: string[] = [];
+      const tokens: string[] = [];
+      for (let i = 0; i < DEVICES; i++) {
+        const d = await rt.service.createDevice(call, { uniqueId: `BENCH-${i}`, name: `Bench ${i}`, kind: i % 3 === 0 ? 'patrol-vehicle' : 'handheld' });
+        ids.push(d.id);
+        uniqueIds.push(d.uniqueId);
+        if (i < MQTT_CLIENTS && !external) tokens.push((await rt.service.issueToken(call, d.id)).token);
       }
-      const secs = (performance.now() - started) / 1000;
-      rows.push([
-        engine.name,
-        'raw INSERT (batches of 1000)',
-        fmt(total / secs),
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        String(total / 1000),
-        '-',
-        fmt(cpuSince(cpu) / total, 1),
-      ]);
-    }
-
-    const chief = await userSession(t, await adminSession(t), 'bench-chief', ['supervisor']);
-    const apiBase = await t.http.listen({ port: 0, host: '127.0.0.1' });
-    const live = { url: `${apiBase.replace('http', 'ws')}/api/v1/field-assets/live`, cookie: chief.cookie };
-    const alerts = async () => (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fa_events')).rows[0]?.n ?? 0;
-
-    // The load generator against a server that does nothing: what the client can send.
-    if (PATHS.includes('client')) {
-      const trivial = http.createServer((_req, res) => {
-        _req.resume();
-        _req.on('end', () => {
-          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 0 });
-          res.end();
+      for (let i = 0; i < GEOFENCES; i++) {
+        await rt.service.createGeofence(call, {
+          name: `Zone ${i}`,
+          geometry: {
+            type: 'circle',
+            center: { lat: BOX.lat + Math.random() * BOX.size, lon: BOX.lon + Math.random() * BOX.size },
+            radiusMetres: 100 + Math.random() * 900,
+          },
         });
-      });
-      await new Promise<void>((resolve) => trivial.listen(0, '127.0.0.1', resolve));
-      let cpu = process.cpuUsage();
-      const r = await load(
-        {
+      }
+      // Fixes of the last week, each path in its own stretch of time (no duplicates between paths).
+      const weekAgo = Math.floor(Date.now() / 1000) - 6 * 86_400;
+      let stretch = 0;
+      const nextBase = () => weekAgo + 3600 * ++stretch;
+
+      // Raw multi-row INSERT of the same kind of rows, in batches of 1000.
+      if (!external) {
+        const total = 50_000;
+        const base = nextBase();
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        for (let done = 0; done < total; done += 1000) {
+          const batch: NewPosition[] = [];
+          for (let k = 0; k < 1000; k++) {
+            const n = done + k;
+            batch.push({
+              deviceId: ids[n % DEVICES],
+              fixTime: (base + Math.floor(n / DEVICES)) * 1000,
+              receivedAt: Date.now(),
+              lat: BOX.lat + Math.random() * BOX.size,
+              lon: BOX.lon + Math.random() * BOX.size,
+              speedKph: 30,
+              course: 90,
+              altitude: null,
+              accuracy: 5,
+              battery: 80,
+              charging: null,
+              alarm: null,
+              motion: null,
+              protocol: 'raw',
+              attributes: {},
+            });
+          }
+          await t.ctx.db.transaction((tx) => insertPositions(tx, batch));
+        }
+        const secs = (performance.now() - started) / 1000;
+        rows.push([
+          engine.name,
+          'raw INSERT (batches of 1000)',
+          fmt(total / secs),
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          String(total / 1000),
+          '-',
+          fmt(cpuSince(cpu) / total, 1),
+        ]);
+      }
+
+      const chief = await userSession(t, await adminSession(t), 'bench-chief', ['supervisor']);
+      const apiBase = await t.http.listen({ port: 0, host: '127.0.0.1' });
+      const live = { url: `${apiBase.replace('http', 'ws')}/api/v1/field-assets/live`, cookie: chief.cookie };
+      const alerts = async () => (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fa_events')).rows[0]?.n ?? 0;
+
+      // The load generator against a server that does nothing: what the client can send.
+      if (PATHS.includes('client') && !external) {
+        const trivial = http.createServer((_req, res) => {
+          _req.resume();
+          _req.on('end', () => {
+            res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 0 });
+            res.end();
+          });
+        });
+        await new Promise<void>((resolve) => trivial.listen(0, '127.0.0.1', resolve));
+        let cpu = process.cpuUsage();
+        const r = await load(
+          {
+            mode: 'http',
+            port: (trivial.address() as AddressInfo).port,
+            seconds: SECONDS,
+            uniqueIds,
+            connections: CONNECTIONS,
+            baseTs: nextBase(),
+            movement: MOVEMENT,
+          },
+          () => (cpu = process.cpuUsage()),
+        );
+        trivial.closeAllConnections();
+        await new Promise((resolve) => trivial.close(resolve));
+        rows.push([
+          engine.name,
+          `client vs trivial server (${CONNECTIONS} conn.)`,
+          fmt(r.answered / r.seconds),
+          '-',
+          '-',
+          fmt(r.rttP50, 1),
+          fmt(r.rttP99, 1),
+          '-',
+          '-',
+          refusals(r),
+          fmt(cpuSince(cpu) / r.answered, 1),
+        ]);
+      }
+      // The MQTT load generator against a bare Aedes broker (no authentication, no ingest, PUBACK at once): what the client and the broker alone cost.
+      if (PATHS.includes('client') && PATHS.includes('mqtt') && !external) {
+        const broker = await Aedes.createBroker();
+        const server = net.createServer((socket) => broker.handle(socket));
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        let cpu = process.cpuUsage();
+        const r = await load(
+          {
+            mode: 'mqtt',
+            port: (server.address() as AddressInfo).port,
+            seconds: SECONDS,
+            uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
+            connections: MQTT_CLIENTS,
+            inflight: 4,
+            baseTs: nextBase(),
+            movement: MOVEMENT,
+            topicPrefix: PREFIX,
+          },
+          () => (cpu = process.cpuUsage()),
+        );
+        const used = cpuSince(cpu);
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        await new Promise((resolve) => server.close(resolve));
+        rows.push([
+          engine.name,
+          `MQTT client vs bare Aedes (${MQTT_CLIENTS} clients)`,
+          fmt(r.answered / r.seconds),
+          '-',
+          '-',
+          fmt(r.rttP50, 1),
+          fmt(r.rttP99, 1),
+          '-',
+          '-',
+          refusals(r),
+          fmt(used / r.answered, 1),
+        ]);
+      }
+
+      /** `settle`: positions may still wait in an external broker when the clients stop; wait until none has arrived for 2 s (at most 2 minutes) and count the time until the last one. */
+      const measure = async (label: string, req: LoadRequest, settle = false) => {
+        const before = {
+          accepted: rt.ingest.stats.accepted,
+          batches: rt.ingest.stats.batches,
+          alerts: await alerts(),
+          rejected: { ...rt.ingest.stats.rejected },
+        };
+        let cpu = process.cpuUsage();
+        let startedAt = performance.now();
+        loads.push(`${label.split(' (')[0]} ${engine.name} ${loadNow()}`);
+        const r = await load(req, () => {
+          cpu = process.cpuUsage();
+          startedAt = performance.now();
+        });
+        let seconds = r.seconds;
+        if (settle) {
+          const handled = () => rt.ingest.stats.accepted + rt.ingest.stats.duplicates + Object.values(rt.ingest.stats.rejected).reduce((a, b) => a + b, 0);
+          let last = handled();
+          let lastAt = performance.now();
+          while (performance.now() - lastAt < 2000 && performance.now() - startedAt < 120_000) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            if (handled() !== last) {
+              last = handled();
+              lastAt = performance.now();
+            }
+          }
+          seconds = Math.max(seconds, (lastAt - startedAt) / 1000);
+        }
+        await rt.ingest.drain();
+        const used = cpuSince(cpu);
+        const accepted = rt.ingest.stats.accepted - before.accepted;
+        const lost = settle ? r.answered - accepted - Object.entries(rt.ingest.stats.rejected).reduce((a, [k, n]) => a + n - (before.rejected[k] ?? 0), 0) : 0;
+        rows.push([
+          engine.name,
+          label,
+          fmt(accepted / seconds),
+          fmt(r.live?.p50 ?? NaN, 1),
+          fmt(r.live?.p99 ?? NaN, 1),
+          fmt(r.rttP50, 1),
+          fmt(r.rttP99, 1),
+          fmt(((await alerts()) - before.alerts) / seconds),
+          String(rt.ingest.stats.batches - before.batches),
+          [
+            refusals(r, Object.fromEntries(Object.entries(rt.ingest.stats.rejected).map(([k, n]) => [k, n - (before.rejected[k] ?? 0)]))),
+            lost > 0 ? `${lost} lost (acknowledged by the broker, never received)` : '',
+          ]
+            .filter((x) => x && x !== '0')
+            .join(' ') || '0',
+          fmt(used / accepted, 1),
+        ]);
+      };
+
+      if (external) {
+        await measure(
+          `MQTT via external broker ${external.host} (${MQTT_CLIENTS} clients)`,
+          {
+            mode: 'mqtt',
+            host: external.hostname,
+            port: Number(external.port || 1883),
+            seconds: SECONDS,
+            uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
+            connections: MQTT_CLIENTS,
+            inflight: 4,
+            baseTs: nextBase(),
+            movement: MOVEMENT,
+            topicPrefix: prefix,
+            live,
+          },
+          true,
+        );
+        continue;
+      }
+      if (PATHS.includes('osmand')) {
+        await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, {
           mode: 'http',
-          port: (trivial.address() as AddressInfo).port,
+          port: ports.osmand,
           seconds: SECONDS,
           uniqueIds,
+          tokens,
           connections: CONNECTIONS,
           baseTs: nextBase(),
           movement: MOVEMENT,
-        },
-        () => (cpu = process.cpuUsage()),
-      );
-      trivial.closeAllConnections();
-      await new Promise((resolve) => trivial.close(resolve));
-      rows.push([
-        engine.name,
-        `client vs trivial server (${CONNECTIONS} conn.)`,
-        fmt(r.answered / r.seconds),
-        '-',
-        '-',
-        fmt(r.rttP50, 1),
-        fmt(r.rttP99, 1),
-        '-',
-        '-',
-        refusals(r),
-        fmt(cpuSince(cpu) / r.answered, 1),
-      ]);
-    }
-    // The MQTT load generator against a bare Aedes broker (no authentication, no ingest, PUBACK at once): what the client and the broker alone cost.
-    if (PATHS.includes('client') && PATHS.includes('mqtt')) {
-      const broker = await Aedes.createBroker();
-      const server = net.createServer((socket) => broker.handle(socket));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      let cpu = process.cpuUsage();
-      const r = await load(
-        {
+          live,
+        });
+      }
+      if (PATHS.includes('mqtt') && ports.mqtt) {
+        await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, {
           mode: 'mqtt',
-          port: (server.address() as AddressInfo).port,
+          port: ports.mqtt,
           seconds: SECONDS,
           uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
+          tokens,
           connections: MQTT_CLIENTS,
           inflight: 4,
           baseTs: nextBase(),
           movement: MOVEMENT,
           topicPrefix: PREFIX,
-        },
-        () => (cpu = process.cpuUsage()),
-      );
-      const used = cpuSince(cpu);
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise((resolve) => server.close(resolve));
-      rows.push([
-        engine.name,
-        `MQTT client vs bare Aedes (${MQTT_CLIENTS} clients)`,
-        fmt(r.answered / r.seconds),
-        '-',
-        '-',
-        fmt(r.rttP50, 1),
-        fmt(r.rttP99, 1),
-        '-',
-        '-',
-        refusals(r),
-        fmt(used / r.answered, 1),
-      ]);
+          live,
+        });
+      }
+    } finally {
+      await t.close();
     }
-
-    const measure = async (label: string, req: LoadRequest) => {
-      const before = {
-        accepted: rt.ingest.stats.accepted,
-        batches: rt.ingest.stats.batches,
-        alerts: await alerts(),
-        rejected: { ...rt.ingest.stats.rejected },
-      };
-      let cpu = process.cpuUsage();
-      loads.push(`${label.split(' (')[0]} ${engine.name} ${loadNow()}`);
-      const r = await load(req, () => (cpu = process.cpuUsage()));
-      await rt.ingest.drain();
-      const used = cpuSince(cpu);
-      const accepted = rt.ingest.stats.accepted - before.accepted;
-      rows.push([
-        engine.name,
-        label,
-        fmt(accepted / r.seconds),
-        fmt(r.live?.p50 ?? NaN, 1),
-        fmt(r.live?.p99 ?? NaN, 1),
-        fmt(r.rttP50, 1),
-        fmt(r.rttP99, 1),
-        fmt(((await alerts()) - before.alerts) / r.seconds),
-        String(rt.ingest.stats.batches - before.batches),
-        refusals(r, Object.fromEntries(Object.entries(rt.ingest.stats.rejected).map(([k, n]) => [k, n - (before.rejected[k] ?? 0)]))),
-        fmt(used / accepted, 1),
-      ]);
-    };
-
-    if (PATHS.includes('osmand')) {
-      await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, {
-        mode: 'http',
-        port: ports.osmand,
-        seconds: SECONDS,
-        uniqueIds,
-        tokens,
-        connections: CONNECTIONS,
-        baseTs: nextBase(),
-        movement: MOVEMENT,
-        live,
-      });
-    }
-    if (PATHS.includes('mqtt')) {
-      await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, {
-        mode: 'mqtt',
-        port: ports.mqtt,
-        seconds: SECONDS,
-        uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
-        tokens,
-        connections: MQTT_CLIENTS,
-        inflight: 4,
-        baseTs: nextBase(),
-        movement: MOVEMENT,
-        topicPrefix: PREFIX,
-        live,
-      });
-    }
-  } finally {
-    await t.close();
   }
-}
 
 console.log(
   `\n${DEVICES} devices (${MOVEMENT === 'drive' ? 'driving' : 'jumping anywhere in the city at every fix'}), ${GEOFENCES} geofences (circles) evaluated on every position, ${SECONDS} s per path; load generator in a child process`,
