@@ -110,14 +110,31 @@ export class Ingest {
   }
 
   /**
-   * Validates a decoded fix and queues it; resolves once committed.
+   * Validates a decoded fix and queues it; resolves once committed, rejects (IngestError) when refused.
    * `authenticated`: the transport already proved the device (embedded MQTT broker).
+   * A known device is checked and queued at once, without waiting for a turn of the event loop.
    */
-  async submit(fix: Fix, opts: { unknownStatus: 400 | 404; authenticated?: boolean }): Promise<SubmitOutcome> {
-    if (this.stopped) this.reject('unavailable', new IngestError(503, '(server)', 'ingest is shutting down', 'unavailable'));
+  submit(fix: Fix, opts: { unknownStatus: 400 | 404; authenticated?: boolean }): Promise<SubmitOutcome> {
     const now = this.clock();
+    const known = this.state.byUniqueId.get(fix.uniqueId);
+    if (!known) return this.lookupAndAdmit(fix, opts, now);
+    try {
+      return this.admit(fix, known, opts, now);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private async lookupAndAdmit(fix: Fix, opts: { unknownStatus: 400 | 404; authenticated?: boolean }, now: number): Promise<SubmitOutcome> {
+    if (this.stopped) this.reject('unavailable', new IngestError(503, '(server)', 'ingest is shutting down', 'unavailable'));
     const device = await this.state.lookup(this.ctx.db, fix.uniqueId, now);
     if (!device) this.reject('unknown-device', new IngestError(opts.unknownStatus, 'id', `unknown device "${fix.uniqueId}"`, 'unknown-device'));
+    return this.admit(fix, device, opts, now);
+  }
+
+  /** The checks on a known device, then the queue; throws IngestError when refused. */
+  private admit(fix: Fix, device: DeviceInfo, opts: { authenticated?: boolean }, now: number): Promise<SubmitOutcome> {
+    if (this.stopped) this.reject('unavailable', new IngestError(503, '(server)', 'ingest is shutting down', 'unavailable'));
     if (device.tokenHash && !opts.authenticated) {
       if (!fix.token) this.reject('unauthorized', new IngestError(401, 'token', 'this device must send its token', 'unauthorized'));
       if (!tokenMatches(fix.token, device.tokenHash)) this.reject('unauthorized', new IngestError(401, 'token', 'the device token is wrong', 'unauthorized'));

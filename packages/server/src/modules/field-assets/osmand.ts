@@ -278,11 +278,12 @@ export function decodeOsmandJson(body: unknown, now: number): Fix {
   return fix;
 }
 
+const MQTT_FIELDS = new Set(['timestamp', 'lat', 'lon', 'speedKph', 'course', 'altitude', 'accuracy', 'battery', 'charging', 'alarm', 'motion', 'attributes']);
+
 /** The MQTT JSON payload (see MqttPositionPayload in contracts). */
 export function decodeMqttPayload(uniqueId: string, body: unknown, _now: number): Fix {
   if (!isObj(body)) throw bad('(payload)', 'must be a JSON object');
-  const allowed = new Set(['timestamp', 'lat', 'lon', 'speedKph', 'course', 'altitude', 'accuracy', 'battery', 'charging', 'alarm', 'motion', 'attributes']);
-  for (const k of Object.keys(body)) if (!allowed.has(k)) throw bad(k, 'unknown field');
+  for (const k in body) if (!MQTT_FIELDS.has(k)) throw bad(k, 'unknown field');
   const lat = optNum(body, 'lat', 'lat');
   const lon = optNum(body, 'lon', 'lon');
   if (lat === null) throw bad('lat', 'is required');
