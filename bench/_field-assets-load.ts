@@ -33,6 +33,14 @@ export interface LoadRequest {
   tokens?: string[];
   connections: number;
   inflight?: number;
+  /**
+   * Positions per second offered by the whole fleet, device after device (open loop: a position is due whatever
+   * happened to the previous ones). Unset: as fast as the answers allow (closed loop: `inflight` per MQTT client, one
+   * request per HTTP connection). A due position its device cannot send (MQTT: `inflight` unanswered; HTTP: its
+   * connection still waiting for an answer) is counted in `behind`: over MQTT it is skipped, over HTTP it leaves as
+   * soon as the connection is free.
+   */
+  rate?: number;
   /** First fix time (epoch seconds); each device's fixes go up one second at a time from there. */
   baseTs: number;
   movement: 'drive' | 'teleport';
@@ -42,6 +50,8 @@ export interface LoadRequest {
 
 export interface LoadResult {
   sent: number;
+  /** Paced runs: positions that were due when their device could not send them. */
+  behind: number;
   answered: number;
   statuses: Record<string, number>;
   errors: number;
@@ -102,6 +112,23 @@ class Fleet {
   }
 }
 
+/** Calls `due(k)` for the k-th position due at `rate` per second from now until `end`, every 5 ms; returns when done. */
+function pace(rate: number, end: number, due: (k: number) => void): Promise<void> {
+  const t0 = performance.now();
+  let issued = 0;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (Date.now() >= end) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const target = Math.floor(((performance.now() - t0) / 1000) * rate);
+      while (issued < target) due(issued++);
+    }, 5);
+  });
+}
+
 function pct(xs: number[], p: number): number {
   if (!xs.length) return NaN;
   const s = Float64Array.from(xs).sort();
@@ -123,6 +150,7 @@ function openLive(live: { url: string; cookie: string }): Promise<{ latencies: n
 }
 
 async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 'live' | 'seconds'>> {
+  let behind = 0;
   const n = req.uniqueIds.length;
   const fleet = new Fleet(n, req.baseTs, req.movement);
   const statuses: Record<string, number> = {};
@@ -132,6 +160,30 @@ async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 
   let errors = 0;
   const conns = Math.min(req.connections, n);
   const tokens = (req.tokens ?? []).map((tk) => encodeURIComponent(tk));
+  // Paced: positions due per connection, and the connections waiting for one.
+  const owed = new Int32Array(conns);
+  const wake: ((() => void) | null)[] = new Array<(() => void) | null>(conns).fill(null);
+  const pacing = req.rate
+    ? pace(req.rate, end, (k) => {
+        const c = (k % n) % conns;
+        const w = wake[c];
+        if (w) {
+          wake[c] = null;
+          owed[c]++;
+          w();
+        } else {
+          owed[c]++;
+          behind++;
+        }
+      }).then(() => {
+        // Time is up: the connections waiting for a due position close.
+        for (let c = 0; c < conns; c++) {
+          const w = wake[c];
+          wake[c] = null;
+          w?.();
+        }
+      })
+    : null;
   await Promise.all(
     Array.from({ length: conns }, (_, c) => {
       // Devices c, c + conns, c + 2 conns, ...: one socket per device keeps its fixes in order.
@@ -148,6 +200,13 @@ async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 
             socket.end();
             resolve();
             return;
+          }
+          if (pacing) {
+            if (!owed[c]) {
+              wake[c] = next;
+              return;
+            }
+            owed[c]--;
           }
           const i = mine[k++ % mine.length];
           fleet.step(i);
@@ -182,7 +241,8 @@ async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 
       });
     }),
   );
-  return { sent, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
+  await pacing;
+  return { sent, behind, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
 }
 
 /**
@@ -197,16 +257,14 @@ async function connectMqtt(req: LoadRequest): Promise<mqtt.MqttClient[]> {
   for (let k = 0; k < n; k += 100) {
     clients.push(
       ...(await Promise.all(
-        req.uniqueIds
-          .slice(k, k + 100)
-          .map((id, j) =>
-            mqtt.connectAsync(`mqtt://${req.host ?? '127.0.0.1'}:${req.port}`, {
-              username: id,
-              password: tokens[k + j],
-              reconnectPeriod: 0,
-              clientId: randomUUID(),
-            }),
-          ),
+        req.uniqueIds.slice(k, k + 100).map((id, j) =>
+          mqtt.connectAsync(`mqtt://${req.host ?? '127.0.0.1'}:${req.port}`, {
+            username: id,
+            password: tokens[k + j],
+            reconnectPeriod: 0,
+            clientId: randomUUID(),
+          }),
+        ),
       )),
     );
   }
@@ -219,42 +277,66 @@ async function runMqtt(req: LoadRequest, clients: mqtt.MqttClient[], end: number
   const statuses: Record<string, number> = {};
   const rtts: number[] = [];
   let sent = 0;
+  let behind = 0;
   let answered = 0;
   let errors = 0;
-  await Promise.all(
-    clients.map(async (c, i) => {
-      const topic = `${req.topicPrefix ?? 'kotwal/field-assets'}/${req.uniqueIds[i]}/position`;
-      const inflight = new Set<Promise<unknown>>();
-      while (Date.now() < end) {
-        fleet.step(i);
-        const payload = JSON.stringify({
-          timestamp: fleet.ts[i],
-          lat: Number(fleet.lat[i].toFixed(6)),
-          lon: Number(fleet.lon[i].toFixed(6)),
-          speedKph: Math.round(fleet.kph[i]),
-          course: Math.round(fleet.heading[i]),
-          battery: 80,
-        });
-        const startedAt = performance.now();
-        sent++;
-        const p = c.publishAsync(topic, payload, { qos: 1 }).then(
-          () => {
-            answered++;
-            statuses['puback'] = (statuses['puback'] ?? 0) + 1;
-            rtts.push(performance.now() - startedAt);
-          },
-          () => {
-            errors++;
-          },
-        );
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
-        if (inflight.size >= inflightMax) await Promise.race(inflight);
+  const topics = req.uniqueIds.map((id) => `${req.topicPrefix ?? 'kotwal/field-assets'}/${id}/position`);
+  const unanswered = new Int32Array(clients.length);
+  const all = new Set<Promise<unknown>>();
+  /** Publishes device i's next position; settles on its PUBACK. */
+  const publish = (i: number): Promise<void> => {
+    fleet.step(i);
+    const payload = JSON.stringify({
+      timestamp: fleet.ts[i],
+      lat: Number(fleet.lat[i].toFixed(6)),
+      lon: Number(fleet.lon[i].toFixed(6)),
+      speedKph: Math.round(fleet.kph[i]),
+      course: Math.round(fleet.heading[i]),
+      battery: 80,
+    });
+    const startedAt = performance.now();
+    sent++;
+    unanswered[i]++;
+    return clients[i].publishAsync(topics[i], payload, { qos: 1 }).then(
+      () => {
+        unanswered[i]--;
+        answered++;
+        statuses['puback'] = (statuses['puback'] ?? 0) + 1;
+        rtts.push(performance.now() - startedAt);
+      },
+      () => {
+        unanswered[i]--;
+        errors++;
+      },
+    );
+  };
+  if (req.rate) {
+    await pace(req.rate, end, (k) => {
+      const i = k % clients.length;
+      if (unanswered[i] >= inflightMax) {
+        behind++;
+        return;
       }
-      await Promise.all(inflight);
-    }),
-  );
-  return { sent, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
+      const p = publish(i);
+      all.add(p);
+      void p.finally(() => all.delete(p));
+    });
+    await Promise.all(all);
+  } else {
+    await Promise.all(
+      clients.map(async (_, i) => {
+        const inflight = new Set<Promise<unknown>>();
+        while (Date.now() < end) {
+          const p = publish(i);
+          inflight.add(p);
+          void p.finally(() => inflight.delete(p));
+          if (inflight.size >= inflightMax) await Promise.race(inflight);
+        }
+        await Promise.all(inflight);
+      }),
+    );
+  }
+  return { sent, behind, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
 }
 
 /** Runs the load; `onStart` is called when the clock starts (clients connected). */

@@ -24,7 +24,12 @@
  * the last position arrived, and positions the broker acknowledged to a
  * device but never delivered are reported as lost), BENCH_MOVEMENT (drive:
  * devices drive around; teleport: every fix anywhere in the city, the worst
- * case for geofence alerts).
+ * case for geofence alerts), BENCH_RATE (5000, the aim: OsmAnd and MQTT are
+ * also run at this rate offered by the whole fleet, open loop, for the
+ * latency at that load; the closed-loop rows measure the most the server
+ * takes, and their latencies are those of saturation: with 1,000 MQTT clients
+ * keeping 4 positions each in flight, latency is about 4,000 / throughput;
+ * 0 skips them).
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -50,6 +55,8 @@ const ENGINES = (process.env['BENCH_ENGINES'] ?? 'pglite,postgres').toLowerCase(
 const PATHS = (process.env['BENCH_PATHS'] ?? 'client,osmand,mqtt').toLowerCase().split(',');
 // BENCH_PATHS=...,mqtt-external: devices publish to this broker (CI's Mosquitto), the server subscribes to it.
 const MQTT_URL = process.env['BENCH_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
+// Each protocol also at this offered rate (positions/s for the fleet, open loop): the latency at the aim's load, not at saturation. 0: skip.
+const RATE = Number(process.env['BENCH_RATE'] ?? 5000);
 const GEOFENCES = 500;
 const PREFIX = 'bench/field-assets';
 const sys: Principal = {
@@ -86,6 +93,7 @@ const refusals = (r: LoadResult, server: Record<string, number> = {}): string =>
   if (r.statuses['puback']) for (const [reason, n] of Object.entries(server)) if (n) parts.push(`${n}x${reason}`);
   if (r.errors) parts.push(`${r.errors} errors`);
   if (r.sent > r.answered) parts.push(`${r.sent - r.answered} unanswered`);
+  if (r.behind) parts.push(`${r.behind} due while the device waited`);
   return parts.join(' ') || '0';
 };
 
@@ -347,34 +355,36 @@ for (const engine of engines())
         );
         continue;
       }
-      if (PATHS.includes('osmand')) {
-        await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, {
-          mode: 'http',
-          port: ports.osmand,
-          seconds: SECONDS,
-          uniqueIds,
-          tokens,
-          connections: CONNECTIONS,
-          baseTs: nextBase(),
-          movement: MOVEMENT,
-          live,
-        });
-      }
-      if (PATHS.includes('mqtt') && ports.mqtt) {
-        await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, {
-          mode: 'mqtt',
-          port: ports.mqtt,
-          seconds: SECONDS,
-          uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
-          tokens,
-          connections: MQTT_CLIENTS,
-          inflight: 4,
-          baseTs: nextBase(),
-          movement: MOVEMENT,
-          topicPrefix: PREFIX,
-          live,
-        });
-      }
+      const osmandLoad = (rate?: number): LoadRequest => ({
+        mode: 'http',
+        port: ports.osmand as number,
+        seconds: SECONDS,
+        uniqueIds,
+        tokens,
+        connections: CONNECTIONS,
+        baseTs: nextBase(),
+        movement: MOVEMENT,
+        live,
+        ...(rate ? { rate } : {}),
+      });
+      const mqttLoad = (port: number, rate?: number): LoadRequest => ({
+        mode: 'mqtt',
+        port,
+        seconds: SECONDS,
+        uniqueIds: uniqueIds.slice(0, MQTT_CLIENTS),
+        tokens,
+        connections: MQTT_CLIENTS,
+        inflight: 4,
+        baseTs: nextBase(),
+        movement: MOVEMENT,
+        topicPrefix: PREFIX,
+        live,
+        ...(rate ? { rate } : {}),
+      });
+      if (PATHS.includes('osmand')) await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, osmandLoad());
+      if (PATHS.includes('mqtt') && ports.mqtt) await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, mqttLoad(ports.mqtt));
+      if (RATE && PATHS.includes('osmand')) await measure(`OsmAnd HTTP, ${fmt(RATE)}/s offered`, osmandLoad(RATE));
+      if (RATE && PATHS.includes('mqtt') && ports.mqtt) await measure(`MQTT QoS 1, ${fmt(RATE)}/s offered`, mqttLoad(ports.mqtt, RATE));
     } finally {
       await t.close();
     }
