@@ -259,7 +259,7 @@ export function sovereigntyRoutes(service: SovereigntyService) {
           tags: TAGS,
           summary: 'Execute an approved transfer (everything re-checked, the peer verified); replication runs in the background',
           params: TransferIdParams,
-          response: { 202: Transfer, 502: Problem, ...errors },
+          response: { 202: Transfer, ...errors },
         },
       },
       async (request, reply) => reply.code(202).send(await run(request, () => s.transfers.execute(actorOf(request), request.params.id, meta(request)))),

@@ -489,8 +489,9 @@ export function createTransferService(deps: SovDeps, setup: SetupService, runner
         } catch (err) {
           if (err instanceof IdentityFetchError && err.kind === 'invalid') mismatches = [err.message];
           else if (err instanceof IdentityFetchError || err instanceof EgressRequestError || err instanceof EgressRefusedError) {
+            // 409, not 502: the request is sound, the transfer cannot run until the peer proves itself (retry later).
             throw await refusal(
-              502,
+              409,
               PROBLEM_TYPES.peerMismatch,
               'Peer unreachable',
               `the peer ${peer.name} could not prove its identity before execution: ${err.message}`,
