@@ -10,21 +10,10 @@
  * or the manifest did not check; 2 when the command could not run.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, writeFileSync, chmodSync } from 'node:fs';
 import { Command } from 'commander';
-import Value from 'typebox/value';
-import {
-  ManifestForSigning,
-  manifestHash,
-  parseEd25519PrivateKey,
-  parseEd25519PublicKey,
-  publicKeyId,
-  publicKeyOfSecret,
-  signHash,
-  type Transfer,
-  type TransferManifest,
-} from '@kotwal/contracts';
-import { createClientEgress } from '#core/egress/index.ts';
+import { ManifestForSigning, manifestHash, parseEd25519PublicKey, publicKeyId, type Transfer, type TransferManifest } from '@kotwal/contracts';
+import { addApproveCommand, approveWithKey, type ApproveCliOptions, type ApproveCliSpec } from './approve-cli.ts';
 
 /** A refusal or a failed check: exit status 1 with the message. */
 export class SovereigntyCliRefusal extends Error {
@@ -65,62 +54,22 @@ function summary(m: TransferManifest, hash: string, status: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export interface ApproveOptions {
-  key: string;
-  url: string;
-  id: string;
-  /** Where the summary goes (stderr). */
-  log?: (text: string) => void;
-}
+export type ApproveOptions = ApproveCliOptions;
+
+const TRANSFER_APPROVAL: ApproveCliSpec<TransferManifest, ManifestForSigning> = {
+  tool: 'kotwal transfers approve',
+  collection: 'transfers',
+  schema: ManifestForSigning,
+  hash: manifestHash,
+  noun: '',
+  approversOf: "this manifest's",
+  summary: (m, hash, body) => summary(m, hash, body.status),
+  refused: (message) => new SovereigntyCliRefusal(message),
+};
 
 /** Fetches, checks, signs and submits; returns the transfer as the server answered. Throws SovereigntyCliRefusal on a refusal. */
 export async function approveTransfer(opts: ApproveOptions): Promise<Transfer> {
-  const log = opts.log ?? ((t: string) => process.stderr.write(t));
-  let secret: Uint8Array;
-  try {
-    secret = parseEd25519PrivateKey(readFileSync(opts.key, 'utf8'));
-  } catch (err) {
-    throw new Error(`--key ${opts.key}: ${(err as Error).message}`, { cause: err });
-  }
-  const base = opts.url.replace(/\/+$/, '');
-  const egress = createClientEgress({ allow: [base], tool: 'kotwal transfers approve' });
-  try {
-    const id = encodeURIComponent(opts.id);
-    const res = await egress.request(`${base}/api/v1/transfers/${id}/manifest`, { method: 'GET', headers: { accept: 'application/json' } });
-    if (res.status !== 200) throw new SovereigntyCliRefusal(`the manifest of ${opts.id} could not be fetched: ${res.status} ${detailOf(res.text())}`);
-    const body = res.json<unknown>();
-    if (!Value.Check(ManifestForSigning, body)) throw new SovereigntyCliRefusal('the server did not answer a manifest');
-    const manifest = body.manifest as TransferManifest;
-    const hash = manifestHash(manifest);
-    if (hash !== body.manifestHash) {
-      throw new SovereigntyCliRefusal(
-        `the manifest does not hash to the manifestHash the server states (${body.manifestHash}; recomputed ${hash}): not signing`,
-      );
-    }
-    if (manifest.id !== opts.id) throw new SovereigntyCliRefusal(`the server answered the manifest of ${manifest.id}, not ${opts.id}: not signing`);
-    log(summary(manifest, hash, body.status));
-    const publicKey = publicKeyOfSecret(secret);
-    if (!manifest.approvers.publicKeys.includes(publicKey)) log(`note: your key ${publicKeyId(publicKey)} is not among this manifest's approvers\n`);
-    const signature = signHash(hash, secret);
-    const post = await egress.request(`${base}/api/v1/transfers/${id}/approvals`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ publicKey, signature }),
-    });
-    if (post.status !== 201) throw new SovereigntyCliRefusal(`approval refused: ${post.status} ${detailOf(post.text())}`);
-    return post.json<Transfer>();
-  } finally {
-    egress.close();
-  }
-}
-
-function detailOf(text: string): string {
-  try {
-    const p = JSON.parse(text) as { type?: string; detail?: string; title?: string };
-    return `${p.type ? `${p.type.replace(/^.*\//, '')}: ` : ''}${p.detail ?? p.title ?? ''}`;
-  } catch {
-    return text.slice(0, 300);
-  }
+  return approveWithKey<TransferManifest, ManifestForSigning, Transfer>(TRANSFER_APPROVAL, opts);
 }
 
 export function keysCommand(): Command {
@@ -139,27 +88,15 @@ export function keysCommand(): Command {
 
 export function transfersCommand(): Command {
   const transfers = new Command('transfers').description('transfers of datasets between nodes');
-  transfers
-    .command('approve')
-    .description('fetch a transfer\u2019s manifest, recompute its hash, show it, sign the hash with your key and submit the approval')
-    .requiredOption('--key <file>', 'your Ed25519 private key (from kotwal keys generate)')
-    .requiredOption('--url <url>', 'base URL of the node holding the transfer (e.g. http://127.0.0.1:8080)')
-    .argument('<id>', 'transfer id')
-    .action(async (id: string, opts: { key: string; url: string }) => {
-      try {
-        const t = await approveTransfer({ key: opts.key, url: opts.url, id });
-        const valid = t.manifest.approvers.threshold - t.approvalsNeeded;
-        process.stdout.write(`approved: transfer ${t.id} is ${t.status} (${valid} of ${t.manifest.approvers.threshold} approvals)\n`);
-      } catch (err) {
-        if (err instanceof SovereigntyCliRefusal) {
-          process.stderr.write(`kotwal: ${err.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        process.stderr.write(`kotwal: ${(err as Error).message}\n`);
-        process.exitCode = 2;
-      }
-    });
+  addApproveCommand(transfers, {
+    description: 'fetch a transfer\u2019s manifest, recompute its hash, show it, sign the hash with your key and submit the approval',
+    urlHelp: 'base URL of the node holding the transfer (e.g. http://127.0.0.1:8080)',
+    idHelp: 'transfer id',
+    approve: approveTransfer,
+    done: (t) =>
+      `approved: transfer ${t.id} is ${t.status} (${t.manifest.approvers.threshold - t.approvalsNeeded} of ${t.manifest.approvers.threshold} approvals)\n`,
+    isRefusal: (err) => err instanceof SovereigntyCliRefusal,
+  });
   return transfers;
 }
 

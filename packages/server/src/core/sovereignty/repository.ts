@@ -315,17 +315,6 @@ export interface ApprovalRow {
 
 const APPROVAL_COLUMNS = `id, subject_kind, subject_id, public_key, key_id, approver_name, signature, signed_form, ${ms('at', 'at_ms')}`;
 
-export async function insertApproval(
-  q: Queryable,
-  a: { id: string; subjectId: string; publicKey: string; keyId: string; approverName: string; signature: string; signedForm: string; at: Date },
-): Promise<void> {
-  await q.query(
-    `INSERT INTO sov_approvals (id, subject_kind, subject_id, public_key, key_id, approver_name, signature, signed_form, at)
-     VALUES ($1, 'transfer', $2, $3, $4, $5, $6, $7, $8)`,
-    [a.id, a.subjectId, a.publicKey, a.keyId, a.approverName, a.signature, a.signedForm, a.at],
-  );
-}
-
 export async function approvalsOf(q: Queryable, transferId: string): Promise<ApprovalRow[]> {
   return (
     await q.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM sov_approvals WHERE subject_kind = 'transfer' AND subject_id = $1 ORDER BY at, id`, [
@@ -342,21 +331,6 @@ export async function approvalsOfMany(q: Queryable, ids: readonly string[]): Pro
       [[...ids]],
     )
   ).rows;
-}
-
-export async function approvalBySignature(q: Queryable, signature: string): Promise<ApprovalRow | null> {
-  return (await q.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM sov_approvals WHERE signature = $1`, [signature])).rows[0] ?? null;
-}
-
-/** Ledger seqs of approval entries by resource (transfer:<id>/approval/<keyId>), once sequenced. */
-export async function approvalLedgerSeqs(q: Queryable, resources: readonly string[]): Promise<Map<string, number>> {
-  if (!resources.length) return new Map();
-  const r = await q.query<{ resource: string; seq: number }>(
-    `SELECT resource, min(seq) AS seq FROM ledger_entries
-      WHERE action = 'transfers.approval.recorded' AND resource = ANY($1::text[]) GROUP BY resource`,
-    [[...resources]],
-  );
-  return new Map(r.rows.map((x) => [x.resource, Number(x.seq)]));
 }
 
 // ---------------------------------------------------------------- batches (source side)

@@ -10,9 +10,7 @@ import {
   PROBLEM_TYPES,
   canonicalJson,
   manifestHash as hashManifest,
-  parseEd25519PublicKey,
   publicKeyId,
-  verifyHashSignature,
   type ApprovalBody,
   type ManifestForSigning,
   type RevokeBody,
@@ -26,6 +24,7 @@ import {
 import { EgressRefusedError, EgressRequestError } from '#core/egress/index.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
 import type { Queryable } from '#core/db/index.ts';
+import { approvalLedgerSeqs, checkApproval, parseApproverKey, recordApproval, refuseIfConcurrentDuplicate, validApprovalKeys } from './approvals.ts';
 import { IdentityFetchError } from './identity.ts';
 import * as repo from './repository.ts';
 import { effectiveJurisdictions, parseManifest, presentApproval, presentReceipt, presentTransfer } from './presenters.ts';
@@ -56,23 +55,13 @@ export interface TransferRunner {
 const field = (f: string, message: string) => [{ field: `/${f}`, message }];
 const TRANSFER_NOT_FOUND = (id: string) => new HttpProblem(404, PROBLEM_TYPES.notFound, 'Not found', `there is no transfer with id ${id}`);
 
-/** Valid approvals of a manifest: by a key the manifest names, verifying over its hash; one per key. */
-export function validApprovalKeys(manifest: TransferManifest, hash: string, approvals: readonly { public_key: string; signature: string }[]): Set<string> {
-  const named = new Set(manifest.approvers.publicKeys);
-  const ok = new Set<string>();
-  for (const a of approvals) {
-    if (named.has(a.public_key) && verifyHashSignature(hash, a.signature, a.public_key)) ok.add(a.public_key);
-  }
-  return ok;
-}
-
 export function createTransferService(deps: SovDeps, setup: SetupService, runner: TransferRunner): TransferService {
   const { ctx } = deps;
 
   const present = async (q: Queryable, row: repo.TransferRow): Promise<Transfer> => {
     const approvals = await repo.approvalsOf(q, row.id);
     const resources = approvals.map((a) => `transfer:${row.id}/approval/${a.key_id}`);
-    const seqs = await repo.approvalLedgerSeqs(q, resources);
+    const seqs = await approvalLedgerSeqs(q, 'transfer', resources);
     const manifest = parseManifest(row);
     const valid = validApprovalKeys(manifest, row.manifest_hash, approvals);
     const receipts = (await repo.receiptsOf(q, row.id, 100)).map(presentReceipt);
@@ -300,13 +289,7 @@ export function createTransferService(deps: SovDeps, setup: SetupService, runner
     },
 
     async approve(id, body, meta) {
-      let key: string;
-      try {
-        key = parseEd25519PublicKey(body.publicKey);
-      } catch (err) {
-        throw problems.validation(`publicKey: ${(err as Error).message}`, field('publicKey', (err as Error).message));
-      }
-      const keyId = publicKeyId(key);
+      const { key, keyId } = parseApproverKey(body.publicKey);
       const who = { actorType: 'system' as const, actorId: `approver:${keyId}` };
       const resource = `transfer:${id}`;
       const refusal = (status: number, type: string, title: string, detail: string) =>
@@ -315,43 +298,19 @@ export function createTransferService(deps: SovDeps, setup: SetupService, runner
       const row = isUuid(id) ? await repo.findTransfer(ctx.db, id) : null;
       if (!row) throw await refusal(404, PROBLEM_TYPES.notFound, 'Not found', `there is no transfer with id ${id}`);
       const manifest = parseManifest(row);
-      if (!manifest.approvers.publicKeys.includes(key)) {
-        throw await refusal(403, PROBLEM_TYPES.approverNotDesignated, 'Approver not designated', await notDesignatedReason(manifest, key, row.created_ms));
-      }
-      const form = verifyHashSignature(row.manifest_hash, body.signature, key);
-      const used = await repo.approvalBySignature(ctx.db, body.signature);
-      if (!form) {
-        let detail = `the signature does not verify over manifest hash ${row.manifest_hash} with the key ${keyId}`;
-        const elsewhere = used && used.subject_id !== id ? used : null;
-        if (elsewhere) {
-          detail += `: it was signed for ${elsewhere.subject_kind} ${elsewhere.subject_id} (already used there at ${new Date(elsewhere.at_ms).toISOString()})`;
-        } else {
-          for (const other of await repo.transfersNamingKey(ctx.db, key, id, 200)) {
-            if (verifyHashSignature(other.manifest_hash, body.signature, key)) {
-              detail += `: it was signed for transfer ${other.id} (manifest hash ${other.manifest_hash})`;
-              break;
-            }
-          }
-        }
-        throw await refusal(422, PROBLEM_TYPES.signatureInvalid, 'Signature invalid', detail);
-      }
-      if (used) {
-        throw await refusal(
-          409,
-          PROBLEM_TYPES.approvalDuplicate,
-          'Approval duplicate',
-          `this signature was already used for ${used.subject_kind} ${used.subject_id} (approval by ${used.approver_name} at ${new Date(used.at_ms).toISOString()}); a signature is accepted once`,
-        );
-      }
-      const mine = (await repo.approvalsOf(ctx.db, id)).find((a) => a.public_key === key);
-      if (mine) {
-        throw await refusal(
-          409,
-          PROBLEM_TYPES.approvalDuplicate,
-          'Approval duplicate',
-          `the key ${keyId} (${mine.approver_name}) already approved this transfer at ${new Date(mine.at_ms).toISOString()}`,
-        );
-      }
+      const form = await checkApproval(ctx.db, {
+        kind: 'transfer',
+        id,
+        manifestHash: row.manifest_hash,
+        approvers: manifest.approvers.publicKeys,
+        key,
+        keyId,
+        signature: body.signature,
+        notDesignatedReason: () => notDesignatedReason(manifest, key, row.created_ms),
+        manifestsNamingKey: async (k, excludeId, limit) =>
+          (await repo.transfersNamingKey(ctx.db, k, excludeId, limit)).map((t) => ({ kind: 'transfer', id: t.id, manifest_hash: t.manifest_hash })),
+        refusal,
+      });
       if (row.status === 'expired' || expired(row)) {
         throw await refusal(410, PROBLEM_TYPES.transferExpired, 'Transfer expired', `transfer ${id} expired at ${new Date(row.expires_ms).toISOString()}`);
       }
@@ -371,23 +330,19 @@ export function createTransferService(deps: SovDeps, setup: SetupService, runner
       try {
         const result = await ctx.unitOfWork(async (tx) => {
           const t = (await repo.findTransfer(tx, id, true))!;
-          await repo.insertApproval(tx, {
-            id: randomUUID(),
+          await recordApproval(tx, ctx.ledger, {
+            kind: 'transfer',
+            approvalId: randomUUID(),
             subjectId: id,
-            publicKey: key,
+            manifestHash: t.manifest_hash,
+            key,
             keyId,
             approverName,
             signature: body.signature,
-            signedForm: form,
+            form,
             at: deps.now(),
-          });
-          await ctx.ledger.appendInTx(tx, {
-            ...who,
-            action: 'transfers.approval.recorded',
-            resource: `transfer:${id}/approval/${keyId}`,
-            outcome: 'allowed',
+            actor: who,
             requestId: meta.requestId,
-            details: { transferId: id, manifestHash: t.manifest_hash, publicKey: key, approver: approverName, signature: body.signature, signedForm: form },
           });
           const valid = validApprovalKeys(manifest, t.manifest_hash, await repo.approvalsOf(tx, id));
           if (t.status === 'pending-approval' && valid.size >= manifest.approvers.threshold) {
@@ -408,9 +363,7 @@ export function createTransferService(deps: SovDeps, setup: SetupService, runner
         return await present(ctx.db, result);
       } catch (err) {
         // Two submissions of the same signature at once: the unique index decides.
-        if ((err as { code?: string }).code === '23505') {
-          throw await refusal(409, PROBLEM_TYPES.approvalDuplicate, 'Approval duplicate', 'this signature or key was recorded by a concurrent request');
-        }
+        await refuseIfConcurrentDuplicate(err, refusal);
         throw err;
       }
     },

@@ -199,18 +199,6 @@ export async function approvalsOfGrants(q: Queryable, ids: readonly string[]): P
   ).rows;
 }
 
-export async function approvalBySignature(q: Queryable, signature: string): Promise<ApprovalRow | null> {
-  return (await q.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM sov_approvals WHERE signature = $1`, [signature])).rows[0] ?? null;
-}
-
-export async function insertApproval(q: Queryable, a: Omit<ApprovalRow, 'subject_kind'>): Promise<void> {
-  await q.query(
-    `INSERT INTO sov_approvals (id, subject_kind, subject_id, public_key, key_id, approver_name, signature, signed_form, at)
-     VALUES ($1, 'grant', $2, $3, $4, $5, $6, $7, $8)`,
-    [a.id, a.subject_id, a.public_key, a.key_id, a.approver_name, a.signature, a.signed_form, a.at],
-  );
-}
-
 /** Manifests (grants and transfers) that name a key, to tell an approver which one a misdirected signature was for. */
 export async function manifestsNamingKey(
   q: Queryable,
@@ -225,16 +213,6 @@ export async function manifestsNamingKey(
     [publicKey, excludeId, limit],
   );
   return r.rows;
-}
-
-/** Ledger seqs of approval entries by resource (grant:<id>/approval/<keyId>), once sequenced. */
-export async function approvalLedgerSeqs(q: Queryable, resources: readonly string[]): Promise<Map<string, number>> {
-  if (!resources.length) return new Map();
-  const r = await q.query<{ resource: string; seq: number }>(
-    `SELECT resource, min(seq) AS seq FROM ledger_entries WHERE action = 'grants.approval.recorded' AND resource = ANY($1::text[]) GROUP BY resource`,
-    [[...resources]],
-  );
-  return new Map(r.rows.map((x) => [x.resource, Number(x.seq)]));
 }
 
 // ---- approvers and policy (scope 'break-glass') ----------------------------------------

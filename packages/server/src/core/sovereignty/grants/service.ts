@@ -18,7 +18,6 @@ import {
   parseEd25519PublicKey,
   permissionsRequireMfa,
   publicKeyId,
-  verifyHashSignature,
   type Approver,
   type ApprovalBody,
   type Grant,
@@ -36,6 +35,7 @@ import {
 import type { CoreContext, LedgerAppend, Principal } from '#core/context.ts';
 import type { Queryable } from '#core/db/index.ts';
 import { HttpProblem, type FieldError } from '#core/http/problem.ts';
+import { approvalLedgerSeqs, checkApproval, parseApproverKey, recordApproval, refuseIfConcurrentDuplicate, validApprovalKeys } from '../approvals.ts';
 import * as repo from './repository.ts';
 import type { ApprovalRow, ApproverRow, GrantRow } from './repository.ts';
 
@@ -116,14 +116,6 @@ export function parseGrantManifest(text: string): GrantManifest {
   return JSON.parse(text) as GrantManifest;
 }
 
-/** Valid approvals of a grant manifest: by a key it names, verifying over its hash; one per key. */
-export function validGrantApprovalKeys(manifest: GrantManifest, hash: string, approvals: readonly { public_key: string; signature: string }[]): Set<string> {
-  const named = new Set(manifest.approvers.publicKeys);
-  const valid = new Set<string>();
-  for (const a of approvals) if (named.has(a.public_key) && verifyHashSignature(hash, a.signature, a.public_key)) valid.add(a.public_key);
-  return valid;
-}
-
 function presentApprover(a: ApproverRow): Approver {
   return {
     id: a.id,
@@ -195,11 +187,12 @@ export function createGrantsService(ctx: CoreContext, opts: GrantsOptions = {}):
   async function present(q: Queryable, row: GrantRow): Promise<Grant> {
     const manifest = parseGrantManifest(row.manifest);
     const approvals = await repo.approvalsOfGrant(q, row.id);
-    const seqs = await repo.approvalLedgerSeqs(
+    const seqs = await approvalLedgerSeqs(
       q,
+      'grant',
       approvals.map((a) => `grant:${row.id}/approval/${a.key_id}`),
     );
-    const valid = validGrantApprovalKeys(manifest, row.manifest_hash, approvals);
+    const valid = validApprovalKeys(manifest, row.manifest_hash, approvals);
     return {
       id: row.id,
       manifestHash: row.manifest_hash,
@@ -310,7 +303,7 @@ export function createGrantsService(ctx: CoreContext, opts: GrantsOptions = {}):
     async forSigning(id) {
       const row = await load(id);
       const manifest = parseGrantManifest(row.manifest);
-      const valid = validGrantApprovalKeys(manifest, row.manifest_hash, await repo.approvalsOfGrant(ctx.db, row.id));
+      const valid = validApprovalKeys(manifest, row.manifest_hash, await repo.approvalsOfGrant(ctx.db, row.id));
       return {
         id: row.id,
         manifestHash: row.manifest_hash,
@@ -427,13 +420,7 @@ export function createGrantsService(ctx: CoreContext, opts: GrantsOptions = {}):
     },
 
     async approve(id, body, meta, principalId) {
-      let key: string;
-      try {
-        key = parseEd25519PublicKey(body.publicKey);
-      } catch (err) {
-        throw validation(`publicKey: ${(err as Error).message}`, field('publicKey', (err as Error).message));
-      }
-      const keyId = publicKeyId(key);
+      const { key, keyId } = parseApproverKey(body.publicKey);
       const who = { type: 'system' as const, id: `approver:${keyId}` };
       const resource = `grant:${id}`;
       const refusal = (status: number, type: string, title: string, detail: string) =>
@@ -448,43 +435,18 @@ export function createGrantsService(ctx: CoreContext, opts: GrantsOptions = {}):
         throw await refusal(403, PROBLEM_TYPES.forbidden, 'Forbidden', `the grantee of grant ${id} may not approve it`);
       }
       const manifest = parseGrantManifest(row.manifest);
-      if (!manifest.approvers.publicKeys.includes(key)) {
-        throw await refusal(403, PROBLEM_TYPES.approverNotDesignated, 'Approver not designated', await notDesignatedReason(manifest, key, row.requested_at));
-      }
-      const form = verifyHashSignature(row.manifest_hash, body.signature, key);
-      const used = await repo.approvalBySignature(ctx.db, body.signature);
-      if (!form) {
-        let detail = `the signature does not verify over manifest hash ${row.manifest_hash} with the key ${keyId}`;
-        const elsewhere = used && used.subject_id !== id ? used : null;
-        if (elsewhere) {
-          detail += `: it was signed for ${elsewhere.subject_kind} ${elsewhere.subject_id} (already used there at ${elsewhere.at.toISOString()})`;
-        } else {
-          for (const other of await repo.manifestsNamingKey(ctx.db, key, id, 200)) {
-            if (verifyHashSignature(other.manifest_hash, body.signature, key)) {
-              detail += `: it was signed for ${other.kind} ${other.id} (manifest hash ${other.manifest_hash})`;
-              break;
-            }
-          }
-        }
-        throw await refusal(422, PROBLEM_TYPES.signatureInvalid, 'Signature invalid', detail);
-      }
-      if (used) {
-        throw await refusal(
-          409,
-          PROBLEM_TYPES.approvalDuplicate,
-          'Approval duplicate',
-          `this signature was already used for ${used.subject_kind} ${used.subject_id} (approval by ${used.approver_name} at ${used.at.toISOString()}); a signature is accepted once`,
-        );
-      }
-      const mine = (await repo.approvalsOfGrant(ctx.db, id)).find((a) => a.public_key === key);
-      if (mine) {
-        throw await refusal(
-          409,
-          PROBLEM_TYPES.approvalDuplicate,
-          'Approval duplicate',
-          `the key ${keyId} (${mine.approver_name}) already approved this grant at ${mine.at.toISOString()}`,
-        );
-      }
+      const form = await checkApproval(ctx.db, {
+        kind: 'grant',
+        id,
+        manifestHash: row.manifest_hash,
+        approvers: manifest.approvers.publicKeys,
+        key,
+        keyId,
+        signature: body.signature,
+        notDesignatedReason: () => notDesignatedReason(manifest, key, row.requested_at),
+        manifestsNamingKey: (k, excludeId, limit) => repo.manifestsNamingKey(ctx.db, k, excludeId, limit),
+        refusal,
+      });
       const t = now();
       const unapproved = (row.status === 'expired' && row.end_reason === 'not-approved') || (row.status === 'pending-approval' && row.approval_deadline <= t);
       const elapsed =
@@ -516,26 +478,21 @@ export function createGrantsService(ctx: CoreContext, opts: GrantsOptions = {}):
           if (g.status !== 'pending-approval' && g.status !== 'active') {
             throw conflict(`grant ${id} is ${g.status}; approvals are closed`);
           }
-          await repo.insertApproval(tx, {
-            id: randomUUID(),
-            subject_id: id,
-            public_key: key,
-            key_id: keyId,
-            approver_name: approverName,
+          await recordApproval(tx, ctx.ledger, {
+            kind: 'grant',
+            approvalId: randomUUID(),
+            subjectId: id,
+            manifestHash: g.manifest_hash,
+            key,
+            keyId,
+            approverName,
             signature: body.signature,
-            signed_form: form,
+            form,
             at: t,
-          });
-          await ctx.ledger.appendInTx(tx, {
-            actorType: who.type,
-            actorId: who.id,
-            action: 'grants.approval.recorded',
-            resource: `grant:${id}/approval/${keyId}`,
-            outcome: 'allowed',
+            actor: { actorType: who.type, actorId: who.id },
             requestId: meta.requestId,
-            details: { grantId: id, manifestHash: g.manifest_hash, publicKey: key, approver: approverName, signature: body.signature, signedForm: form },
           });
-          const valid = validGrantApprovalKeys(manifest, g.manifest_hash, await repo.approvalsOfGrant(tx, id));
+          const valid = validApprovalKeys(manifest, g.manifest_hash, await repo.approvalsOfGrant(tx, id));
           if (g.status === 'pending-approval' && valid.size >= manifest.approvers.threshold) {
             const policy = await repo.findPolicy(tx);
             const minutes = Math.min(g.duration_minutes, policy?.max_minutes ?? DEFAULT_MAX_MINUTES);
@@ -568,9 +525,7 @@ export function createGrantsService(ctx: CoreContext, opts: GrantsOptions = {}):
         });
         return await present(ctx.db, result);
       } catch (err) {
-        if (isUniqueViolation(err)) {
-          throw await refusal(409, PROBLEM_TYPES.approvalDuplicate, 'Approval duplicate', 'this signature or key was recorded by a concurrent request');
-        }
+        await refuseIfConcurrentDuplicate(err, refusal);
         if (err instanceof HttpProblem && !grantRefusalRecorded(err)) throw await refusal(err.status, err.type, err.title, err.detail ?? err.title);
         throw err;
       }
