@@ -78,7 +78,8 @@ function load(req: LoadRequest, onStart: () => void = () => undefined): Promise<
   return new Promise((resolve, reject) => {
     child.on('message', (m: LoadResult | { started: true }) => {
       if ('started' in m) onStart();
-      else resolve(m);
+      // NaN (no sample) crosses the IPC channel as null.
+      else resolve({ ...m, rttP50: m.rttP50 ?? NaN, rttP99: m.rttP99 ?? NaN, live: m.live && { ...m.live, p50: m.live.p50 ?? NaN, p99: m.live.p99 ?? NaN } });
     });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
