@@ -70,6 +70,9 @@ describe('console sessions in Chromium', () => {
     await page.clock.install();
     try {
       await signIn(page);
+      // Every answered request slides the idle deadline (the server's does too): let the
+      // home screen's requests finish first, or a late answer after the jump reopens the window.
+      await page.waitForLoadState('networkidle');
       const timer = page.getByTestId('session-timer');
       assert.match(await timer.innerText(), /\b30 min$/, 'the default idle timeout is 30 minutes');
 
@@ -79,6 +82,7 @@ describe('console sessions in Chromium', () => {
       assert.match(await warning.innerText(), /signed out in 1:\d\d/);
       await page.getByTestId('idle-stay').click();
       await warning.waitFor({ state: 'detached' });
+      await page.waitForLoadState('networkidle');
       assert.match(await timer.innerText(), /\b30 min$/, 'staying signed in restarts the idle timeout');
 
       await page.clock.fastForward('31:00');
