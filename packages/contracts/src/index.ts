@@ -12,3 +12,4 @@ export * from './schemas/registries.ts';
 export * from './schemas/field-assets.ts';
 export * from './schemas/sovereignty.ts';
 export * from './schemas/grants-witnesses.ts';
+export * from './lahore.ts';

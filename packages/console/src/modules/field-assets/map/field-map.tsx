@@ -9,7 +9,7 @@
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import { LAHORE_CENTER, LAHORE_DISTRICT, LAHORE_PLACES, LAHORE_ROADS, LAHORE_ZOOM } from './lahore-basemap.ts';
+import { LAHORE_CENTER, LAHORE_DISTRICT, LAHORE_PLACES, LAHORE_ROADS, LAHORE_ZOOM } from '@kotwal/contracts';
 import { readTileSetting, TILE_CHANGED_EVENT, TILE_STORAGE_KEY, type TileSetting } from './tiles.ts';
 
 const MapContext = createContext<L.Map | null>(null);

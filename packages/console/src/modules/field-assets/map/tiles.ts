@@ -2,7 +2,7 @@
  * Where the map's background comes from.
  *
  * By default: nothing remote. The console draws its bundled vector map of
- * Lahore (lahore-basemap.ts), so the map works on an isolated network and
+ * Lahore (LAHORE_ROADS and friends in @kotwal/contracts), so the map works on an isolated network and
  * in tests with no internet. A city with its own tile server sets a URL
  * template ({z}/{x}/{y}, optional {s}) in the map's "Map source" dialog;
  * it is kept in this browser's localStorage under TILE_STORAGE_KEY.

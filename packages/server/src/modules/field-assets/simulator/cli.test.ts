@@ -14,7 +14,7 @@ import addFormatsImport from 'ajv-formats';
 import { Aedes } from 'aedes';
 import { CommanderError, type Command } from 'commander';
 import { MqttPositionPayload, mqttPositionWildcard } from '@kotwal/contracts';
-import { LAHORE_BOUNDS } from './lahore-roads.ts';
+import { LAHORE_BOUNDS } from '@kotwal/contracts';
 import { fieldCommand } from './cli.ts';
 import { runSimulation } from './runner.ts';
 import { osmandTransport } from './transports.ts';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAHORE_BOUNDS, LAHORE_DISTRICT_OUTLINE, LAHORE_ROADS, type LatLon } from './lahore-roads.ts';
+import { LAHORE_BOUNDS, LAHORE_ROADS, type LatLon } from '@kotwal/contracts';
 import { buildNetwork, createFleet, distanceMetres, KIND_PROFILES, kindFor, seededRandom, type SimFix } from './model.ts';
 
 /** Runs a fleet for `steps` fixes of `dt` seconds each; fixes per device. */
@@ -145,19 +145,5 @@ describe('field simulator: motion model', () => {
     assert.equal(new Set(fleet.map((d) => d.uniqueId)).size, 40);
     assert.ok(fleet.every((d) => /^lhr-\d{4}$/.test(d.uniqueId)));
     assert.deepEqual([...new Set(fleet.map((d) => d.kind))].sort(), ['body-camera', 'command-vehicle', 'handheld', 'motorcycle', 'patrol-vehicle']);
-  });
-});
-
-describe('field simulator: the console draws the same roads', () => {
-  it('the console offline map and the simulator share road names and vertices', async () => {
-    const basemap = await import('../../../../../console/src/modules/field-assets/map/lahore-basemap.ts');
-    assert.deepEqual(
-      basemap.LAHORE_ROADS.map((r) => ({ name: r.name, points: r.points.map((p) => [...p]) })),
-      LAHORE_ROADS.map((r) => ({ name: r.name, points: r.points.map((p) => [...p]) })),
-    );
-    assert.deepEqual(
-      basemap.LAHORE_DISTRICT.map((p) => [...p]),
-      LAHORE_DISTRICT_OUTLINE.map((p) => [...p]),
-    );
   });
 });

@@ -1,15 +1,15 @@
 /**
  * The simulated fleet's motion: deterministic for a seed. Vehicles drive
- * along Lahore's main roads (lahore-roads.ts), turning onto crossing roads
- * at junctions, accelerating and braking within realistic speeds, stopping
- * now and then (signals, checkpoints); officers with handhelds and body
+ * along Lahore's main roads (LAHORE_ROADS in @kotwal/contracts, the lines
+ * the console draws), turning onto crossing roads at junctions,
+ * accelerating and braking within realistic speeds, stopping now and then
+ * (signals, checkpoints); officers with handhelds and body
  * cameras walk a beat of a few hundred metres. Batteries drain on handheld
  * kinds and charge in vehicles; an SOS is raised rarely.
  *
  * Nothing here does I/O: `SimDevice.step(dt, at)` returns the next fix.
  */
-import type { FieldAssetKind } from '@kotwal/contracts';
-import { LAHORE_ROADS, type LatLon, type Road } from './lahore-roads.ts';
+import { LAHORE_ROADS, type FieldAssetKind, type LahoreRoad as Road, type LatLon } from '@kotwal/contracts';
 
 // ---- deterministic randomness ----------------------------------------------------
 
@@ -59,7 +59,7 @@ interface Junction {
   vertex: number;
 }
 
-/** Roads meet where they share a vertex (lahore-roads.ts spells junctions as the same point). */
+/** Roads meet where they share a vertex (LAHORE_ROADS spells junctions as the same point). */
 const JUNCTION_METRES = 30;
 
 export interface RoadNetwork {

@@ -11,7 +11,7 @@ import type { FieldLatestPositions, FieldDeviceList } from '@kotwal/contracts';
 import { buildTestApp, type TestApp } from '#test/app.ts';
 import { adminSession, authHeaders, issueToken, userSession } from '#test/auth-helpers.ts';
 import { fieldAssetsPorts } from '../index.ts';
-import { LAHORE_BOUNDS } from './lahore-roads.ts';
+import { LAHORE_BOUNDS } from '@kotwal/contracts';
 import { fieldCommand } from './cli.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
