@@ -359,9 +359,37 @@ export async function runLoad(req: LoadRequest, onStart: () => void = () => unde
   };
 }
 
-// As a child process: one request in, one result out.
+/** What the live watcher process is asked to do: watch until told to stop. */
+export interface WatchRequest {
+  watch: { url: string; cookie: string };
+}
+export type LiveResult = NonNullable<LoadResult['live']>;
+
+// As a child process: one request in, one result out. A watcher (the live WebSocket client in a process of its own,
+// as a command centre's browser is: the load generator's event loop, busy with a thousand devices, would add its own
+// delays to the latencies) answers `ready`, then its result when sent 'stop'.
 if (process.send) {
-  process.once('message', (req: LoadRequest) => {
+  process.once('message', (req: LoadRequest | WatchRequest) => {
+    if ('watch' in req) {
+      openLive(req.watch).then(
+        (live) => {
+          process.once('message', () => {
+            // Let the last positions reach the watcher.
+            setTimeout(() => {
+              live.close();
+              const r: LiveResult = { samples: live.latencies.length, p50: pct(live.latencies, 50), p99: pct(live.latencies, 99) };
+              process.send?.(r, () => process.exit(0));
+            }, 500);
+          });
+          process.send?.({ ready: true });
+        },
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+      return;
+    }
     runLoad(req, () => process.send?.({ started: true })).then(
       (r) => process.send?.(r, () => process.exit(0)),
       (err: unknown) => {

@@ -14,7 +14,10 @@
  * each path starts is printed under the table.
  *
  * The load generator runs in a child process (bench/_field-assets-load.ts):
- * on this 2-core machine it gets the other core, as a fleet of devices would.
+ * on this 2-core machine it gets the other core, as a fleet of devices would;
+ * the live WebSocket client runs in a third process, as a command centre's
+ * browser would (sharing the load generator's event loop, its latencies
+ * would include the time that loop is busy with a thousand devices).
  *
  * Knobs: BENCH_SECONDS (10 per path), BENCH_DEVICES (1000), BENCH_MQTT_CLIENTS
  * (one per device), BENCH_CONNECTIONS (OsmAnd sockets, one per device), BENCH_ENGINES (pglite,postgres),
@@ -41,7 +44,7 @@ import { adminSession, userSession } from '../packages/server/test/auth-helpers.
 import { fieldAssetsPorts, fieldAssetsRuntime } from '../packages/server/src/modules/field-assets/index.ts';
 import { insertPositions, type NewPosition } from '../packages/server/src/modules/field-assets/repository.ts';
 import type { Principal } from '../packages/server/src/core/context.ts';
-import { BOX, type LoadRequest, type LoadResult } from './_field-assets-load.ts';
+import { BOX, type LiveResult, type LoadRequest, type LoadResult, type WatchRequest } from './_field-assets-load.ts';
 import { engines, fmt, table } from './_util.ts';
 
 const DEVICES = Number(process.env['BENCH_DEVICES'] ?? 1000);
@@ -69,22 +72,55 @@ const sys: Principal = {
   csrfToken: null,
 };
 
-/** Runs the load generator in a child process (profiled too when this process is: --cpu-prof); `onStart` when its clock starts. */
-function load(req: LoadRequest, onStart: () => void = () => undefined): Promise<LoadResult> {
-  const child = fork(new URL('./_field-assets-load.ts', import.meta.url), [], {
+const forkLoad = () =>
+  fork(new URL('./_field-assets-load.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))],
     stdio: 'inherit',
   });
+
+/** Opens the live WebSocket client in a process of its own; `stop()` gives its latencies. */
+function watch(live: { url: string; cookie: string }): Promise<{ stop(): Promise<LiveResult> }> {
+  const child = forkLoad();
   return new Promise((resolve, reject) => {
+    let result: ((r: LiveResult) => void) | null = null;
+    child.on('message', (m: { ready: true } | LiveResult) => {
+      if ('ready' in m)
+        resolve({
+          stop: () =>
+            new Promise<LiveResult>((done) => {
+              result = done;
+              child.send('stop');
+            }),
+        });
+      // NaN (no sample) crosses the IPC channel as null.
+      else result?.({ ...m, p50: m.p50 ?? NaN, p99: m.p99 ?? NaN });
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code) reject(new Error(`the live watcher exited with ${code}`));
+    });
+    child.send({ watch: live } satisfies WatchRequest);
+  });
+}
+
+/**
+ * Runs the load generator in a child process (profiled too when this process is: --cpu-prof), and the live
+ * WebSocket client, when asked for, in another; `onStart` when the load's clock starts.
+ */
+async function load(req: LoadRequest, onStart: () => void = () => undefined): Promise<LoadResult> {
+  const watcher = req.live ? await watch(req.live) : null;
+  const child = forkLoad();
+  const r = await new Promise<LoadResult>((resolve, reject) => {
     child.on('message', (m: LoadResult | { started: true }) => {
       if ('started' in m) onStart();
       // NaN (no sample) crosses the IPC channel as null.
-      else resolve({ ...m, rttP50: m.rttP50 ?? NaN, rttP99: m.rttP99 ?? NaN, live: m.live && { ...m.live, p50: m.live.p50 ?? NaN, p99: m.live.p99 ?? NaN } });
+      else resolve({ ...m, rttP50: m.rttP50 ?? NaN, rttP99: m.rttP99 ?? NaN });
     });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
-    child.send(req);
+    child.send({ ...req, live: null });
   });
+  return { ...r, live: watcher ? await watcher.stop() : null };
 }
 
 /** Refusals as the client saw them (HTTP status) and as the server counted them (reason: MQTT acknowledges refusals too). */
