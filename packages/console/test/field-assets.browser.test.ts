@@ -5,7 +5,10 @@
  * console and the API, markers and the list updating live, clustering,
  * search by name, serial and officer, device detail, drawing geofences and
  * seeing the enter alert in the banner, SOS first, acknowledging, replaying
- * a track at 64x and 1x and the fleet at a past instant, the offline map
+ * a track at 64x and 1x and the fleet at a past instant, linking and
+ * unlinking devices, the assignment history, a device token shown once (and
+ * then required from the device) and revoked, the trips and stops of a track
+ * with a stop, the offline map
  * (nothing fetched from outside the node) and the tile-server fallback, and
  * a covert camera seen only by a user with field-assets.covert (MFA).
  */
@@ -75,6 +78,15 @@ describe('field assets console in Chromium against the real server', () => {
     for (const [k, v] of Object.entries(extra)) q.set(k, String(v));
     const res = await fetch(`${osmandUrl}/?${q.toString()}`, { method: 'POST' });
     assert.equal(res.status, 200, `OsmAnd report for ${uniqueId}: ${res.status} ${await res.text()}`);
+  };
+
+  /** An OsmAnd report with an explicit fix time (unix seconds) and optional token; the listener's status. */
+  const reportStatus = async (uniqueId: string, lat: number, lon: number, timestamp: number, token?: string): Promise<number> => {
+    const q = new URLSearchParams({ id: uniqueId, timestamp: String(timestamp), lat: String(lat), lon: String(lon), speed: '10' });
+    if (token) q.set('token', token);
+    const res = await fetch(`${osmandUrl}/?${q.toString()}`, { method: 'POST' });
+    await res.text();
+    return res.status;
   };
 
   const api = async <T>(s: Session, method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown): Promise<T> => {
@@ -397,6 +409,200 @@ describe('field assets console in Chromium against the real server', () => {
     await shot('replay-fleet');
   });
 
+  it('links two devices found by name or serial, with field errors from the form and the server, and unlinks them', async () => {
+    const bc = devices.get('LHR-BC-9');
+    const hh = devices.get('LHR-HH-42');
+    assert.ok(bc && hh);
+    await page.goto(`${server.baseUrl}${MODULE}/devices/${bc.id}`);
+    await page.locator('[data-testid="fa-device-detail"][data-device="LHR-BC-9"]').waitFor();
+    await page.getByTestId('fa-links-none').waitFor();
+    const form = page.getByTestId('fa-link-form');
+
+    // The device itself is never offered; search by serial, then by name.
+    await page.getByTestId('fa-link-search').fill('LHR-BC');
+    await form.getByText('No other device matches').waitFor();
+    await page.getByTestId('fa-link-search').fill('lhr-mc');
+    await page.getByTestId('fa-link-add-LHR-MC-7').waitFor();
+    await page.getByTestId('fa-link-search').fill('Handheld 42');
+    await page.getByTestId('fa-link-add-LHR-HH-42').waitFor();
+    assert.equal(await page.getByTestId('fa-link-add-LHR-MC-7').count(), 0);
+
+    // Not a number: refused in the form. Too short a distance: the server names the field.
+    await page.getByTestId('fa-link-metres').fill('abc');
+    await page.getByTestId('fa-link-add-LHR-HH-42').click();
+    await form.locator('.field-error').getByText('must be a whole number of metres').waitFor();
+    await page.getByTestId('fa-link-metres').fill('2');
+    await page.getByTestId('fa-link-add-LHR-HH-42').click();
+    await form.locator('.field-error').getByText(/>= 5/).waitFor();
+    assert.equal(await page.getByTestId('fa-link-LHR-HH-42').count(), 0, 'nothing linked yet');
+
+    await page.getByTestId('fa-link-metres').fill('250');
+    await page.getByTestId('fa-link-seconds').fill('30');
+    await page.getByTestId('fa-link-add-LHR-HH-42').click();
+    const row = page.getByTestId('fa-link-LHR-HH-42');
+    await row.waitFor();
+    assert.match(await row.innerText(), /Handheld 42[\s\S]*Handheld[\s\S]*beyond 250 m for 30 s/);
+    await page.getByTestId('fa-links').getByText('Linked Handheld 42.').waitFor();
+    const other = await api<{ links: { deviceId: string; separationMetres: number; separationSeconds: number }[] }>(desk, 'GET', `${BASE}/devices/${hh.id}`);
+    assert.deepEqual(
+      other.links.map((l) => [l.deviceId, l.separationMetres, l.separationSeconds]),
+      [[bc.id, 250, 30]],
+      'the link is seen from the other end',
+    );
+
+    // The other end shows it too, and unlinks it from there.
+    await row.getByRole('link', { name: 'Handheld 42' }).click();
+    await page.locator('[data-testid="fa-device-detail"][data-device="LHR-HH-42"]').waitFor();
+    await page.getByTestId('fa-link-LHR-BC-9').waitFor();
+    await page.getByTestId('fa-link-remove-LHR-BC-9').click();
+    await page.getByTestId('fa-links-none').waitFor();
+    const after = await api<{ links: unknown[] }>(desk, 'GET', `${BASE}/devices/${bc.id}`);
+    assert.deepEqual(after.links, [], 'unlinked on the server');
+    await shot('device-links');
+  });
+
+  it('assigns a device and ends the assignment; the history lists both assignments', async () => {
+    const bc = devices.get('LHR-BC-9');
+    assert.ok(bc);
+    await page.goto(`${server.baseUrl}${MODULE}/devices/${bc.id}`);
+    await page.locator('[data-testid="fa-device-detail"][data-device="LHR-BC-9"]').waitFor();
+    // The assignment made earlier in the console is the one row so far.
+    const table = page.getByTestId('fa-assignment-table');
+    await page.locator('[data-testid="fa-assignment-table"][data-count="1"]').waitFor();
+    const rows = page.getByTestId('fa-assignment-row');
+    assert.equal(await rows.first().getAttribute('data-current'), 'true');
+    assert.match(await rows.first().innerText(), /Constable Bilal Ahmed \(LHR-5120\)/);
+
+    await page.getByTestId('fa-assign-officer-id').fill('LHR-6001');
+    await page.getByTestId('fa-assign-officer-name').fill('Sub-Inspector Sana Tariq');
+    await page.getByTestId('fa-assign-submit').click();
+    await page.getByTestId('fa-detail-officer').getByText('Sub-Inspector Sana Tariq (LHR-6001)').waitFor();
+    await page.locator('[data-testid="fa-assignment-table"][data-count="2"]').waitFor();
+    assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-current'))), ['true', 'false'], 'newest first; the old one ended');
+
+    await page.getByTestId('fa-unassign').click();
+    await page.getByTestId('fa-detail-unassigned').waitFor();
+    await page.locator('[data-testid="fa-assignment-row"][data-current="true"]').waitFor({ state: 'detached' });
+    assert.equal(await table.getAttribute('data-count'), '2');
+    assert.equal(await page.getByTestId('fa-unassign').count(), 0, 'nothing left to end');
+
+    const history = await api<{ items: { officerName: string | null; endedAt: string | null; assignedBy: string }[] }>(
+      desk,
+      'GET',
+      `${BASE}/devices/${bc.id}/assignments`,
+    );
+    assert.deepEqual(
+      history.items.map((a) => [a.officerName, a.endedAt !== null]),
+      [
+        ['Sub-Inspector Sana Tariq', true],
+        ['Constable Bilal Ahmed', true],
+      ],
+    );
+    const texts = await rows.allInnerTexts();
+    assert.match(texts[0], /Sub-Inspector Sana Tariq/);
+    assert.match(texts[1], /Constable Bilal Ahmed/);
+    for (const [i, t] of texts.entries()) assert.ok(t.includes(history.items[i].assignedBy), `row ${i} says who assigned it`);
+    await shot('assignment-history');
+  });
+
+  it('issues a device token shown once, which the device must then send; revokes it', async () => {
+    const pc = devices.get('LHR-PC-101');
+    assert.ok(pc);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    await page.goto(`${server.baseUrl}${MODULE}/devices/${pc.id}`);
+    await page.locator('[data-testid="fa-token-state"][data-has-token="false"]').waitFor();
+
+    await page.getByTestId('fa-token-issue').click();
+    const dialog = page.getByTestId('fa-token-dialog');
+    await dialog.waitFor();
+    const token = (await page.getByTestId('fa-token-value').getAttribute('data-value')) ?? '';
+    assert.ok(token.length >= 24, 'a token is shown');
+    assert.match(await dialog.innerText(), /shown only this once and cannot be shown again/);
+    await page.getByTestId('fa-token-value-copy').click();
+    await page.getByTestId('fa-token-value-copy').getByText('Copied').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token, 'the copy button copies the token');
+    await page.getByTestId('fa-token-done').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('[data-testid="fa-detail-token"][data-has-token="true"]').waitFor();
+    await page.locator('[data-testid="fa-token-state"][data-has-token="true"]').waitFor();
+
+    // It is the device's real secret: required from now on.
+    const [lat, lon] = MALL_ROAD[0];
+    const ts = t0 - 3600;
+    assert.equal(await reportStatus('LHR-PC-101', lat, lon, ts), 401, 'without the token: refused');
+    assert.equal(await reportStatus('LHR-PC-101', lat, lon, ts + 1, 'not-the-token'), 401, 'a wrong token: refused');
+    assert.equal(await reportStatus('LHR-PC-101', lat, lon, ts + 2, token), 200, 'with the token: accepted');
+
+    // Never shown again.
+    await page.reload();
+    await page.locator('[data-testid="fa-device-detail"][data-device="LHR-PC-101"]').waitFor();
+    await page.locator('[data-testid="fa-token-state"][data-has-token="true"]').waitFor();
+    assert.equal(await page.getByTestId('fa-token-dialog').count(), 0);
+    assert.ok(!(await page.content()).includes(token), 'the token is nowhere on the page after a reload');
+    assert.equal(await page.getByTestId('fa-token-issue').innerText(), 'Replace token');
+
+    await page.getByTestId('fa-token-revoke').click();
+    await page.getByTestId('fa-token-confirm-revoke').waitFor();
+    await page.getByTestId('fa-token-revoke-confirm').click();
+    await page.locator('[data-testid="fa-token-state"][data-has-token="false"]').waitFor();
+    await page.locator('[data-testid="fa-detail-token"][data-has-token="false"]').waitFor();
+    assert.equal(await reportStatus('LHR-PC-101', lat, lon, ts + 3), 200, 'revoked: reports by serial alone again');
+    await shot('device-token');
+  });
+
+  it('lists the trips and stops of a track with a stop; a trip replays just that trip, a stop moves the player to it', async () => {
+    const pc = await api<Device>(desk, 'POST', `${BASE}/devices`, { uniqueId: 'LHR-PC-202', name: 'Patrol car 202', kind: 'patrol-vehicle' });
+    // Two hours ago: down Mall Road a minute between fixes, five minutes parked at the end, and back.
+    const start = t0 - 2 * 3600;
+    const fixes: [number, number, number][] = [];
+    let ts = start;
+    for (const [lat, lon] of MALL_ROAD) fixes.push([lat, lon, (ts += 60)]);
+    const [pLat, pLon] = MALL_ROAD[MALL_ROAD.length - 1];
+    for (let k = 0; k < 5; k++) fixes.push([pLat + k * 0.00002, pLon, (ts += 60)]);
+    for (const [lat, lon] of [...MALL_ROAD].reverse().slice(1)) fixes.push([lat, lon, (ts += 60)]);
+    for (const [lat, lon, at] of fixes) assert.equal(await reportStatus('LHR-PC-202', lat, lon, at), 200);
+
+    const from = new Date((start - 600) * 1000).toISOString();
+    const to = new Date((ts + 600) * 1000).toISOString();
+    const expected = await api<{ trips: { startTime: string; endTime: string; positions: number }[]; stops: { startTime: string; lat: number }[] }>(
+      desk,
+      'GET',
+      `${BASE}/devices/${pc.id}/trips?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+    assert.ok(expected.trips.length >= 1 && expected.stops.length >= 1, `the server finds trips and a stop: ${JSON.stringify(expected)}`);
+
+    await page.goto(`${server.baseUrl}${MODULE}/replay?${new URLSearchParams({ device: pc.id, from, to }).toString()}`);
+    const list = page.getByTestId('fa-trips');
+    await list.waitFor();
+    assert.equal(Number(await list.getAttribute('data-trips')), expected.trips.length);
+    assert.equal(Number(await list.getAttribute('data-stops')), expected.stops.length);
+    const stop = page.getByTestId('fa-stop-0');
+    assert.equal(await stop.getAttribute('data-start'), expected.stops[0].startTime);
+    assert.equal(Number(await stop.getAttribute('data-lat')), expected.stops[0].lat);
+    assert.match(await stop.innerText(), /\d+ min/);
+    assert.match(await page.getByTestId('fa-trip-0').innerText(), /km in \d+ min/);
+    await page.locator('[data-testid="fa-player"][data-points]').waitFor();
+    assert.equal(Number(await page.getByTestId('fa-player').getAttribute('data-points')), fixes.length, 'the whole range first');
+    assert.ok((await page.locator('.fa-stop-marker').count()) >= 1, 'the stop is drawn on the map');
+
+    // A trip: the player replays just that trip.
+    const trip = expected.trips[0];
+    await page.getByTestId('fa-trip-0').click();
+    await page.locator(`[data-testid="fa-player"][data-range-from="${trip.startTime}"][data-range-to="${trip.endTime}"]`).waitFor();
+    assert.equal(Number(await page.getByTestId('fa-player').getAttribute('data-points')), trip.positions);
+    assert.equal(await page.getByTestId('fa-trip-0').getAttribute('aria-pressed'), 'true');
+    assert.equal(await list.getAttribute('data-trips'), String(expected.trips.length), 'the list still covers the whole range');
+
+    // A stop inside it: the player moves to the stop's start.
+    await stop.click();
+    await page.locator(`[data-testid="fa-player"][data-time="${expected.stops[0].startTime}"]`).waitFor();
+    assert.equal(await stop.getAttribute('aria-pressed'), 'true');
+
+    await page.getByTestId('fa-replay-whole-range').click();
+    await page.locator(`[data-testid="fa-player"][data-points="${fixes.length}"]`).waitFor();
+    await shot('trips-stops');
+  });
+
   it('falls back to the built-in map when the configured tile server does not answer, and nothing left the node', async () => {
     await page.getByTestId('fa-tab-live').click();
     await page.getByTestId('fa-map-source').click();
@@ -427,7 +633,7 @@ describe('field assets console in Chromium against the real server', () => {
       return new URL(u).host !== base.host;
     });
     assert.deepEqual(outside, [], 'no request left the node');
-    // The one 400 is the registration refused on purpose above (the browser logs every non-2xx answer).
+    // The 400s were refused on purpose above, the registration and the link with too short a distance (the browser logs every non-2xx answer).
     const errors = pageErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
     assert.deepEqual(errors, [], 'no page errors or CSP violations');
   });

@@ -7,11 +7,13 @@ import type {
   DeviceServiceStatus,
   FieldAssetKind,
   FieldAssignDeviceRequest,
+  FieldAssignmentList,
   FieldCreateDeviceRequest,
   FieldCreateGeofenceRequest,
   FieldDevice,
   FieldDeviceList,
   FieldDeviceListQuery,
+  FieldDeviceTokenResponse,
   FieldEvent,
   FieldEventKind,
   FieldEventList,
@@ -21,7 +23,9 @@ import type {
   FieldGeofence,
   FieldGeofenceList,
   FieldLatestPositions,
+  FieldLinkDeviceRequest,
   FieldPositionHistory,
+  FieldTripsAndStops,
   FieldUpdateDeviceRequest,
   FieldUpdateGeofenceRequest,
 } from '@kotwal/contracts';
@@ -37,6 +41,10 @@ export type {
   FieldLiveMessage,
   FieldAssetKind,
   FieldEventKind,
+  FieldDeviceAssignment,
+  FieldDeviceLink,
+  FieldTrip,
+  FieldStop,
 } from '@kotwal/contracts';
 
 const BASE = '/api/v1/field-assets';
@@ -63,9 +71,17 @@ export const fieldApi = {
   createDevice: (body: FieldCreateDeviceRequest) => apiClient.post<FieldDevice>(`${BASE}/devices`, body),
   updateDevice: (id: string, body: FieldUpdateDeviceRequest) => apiClient.patch<FieldDevice>(`${BASE}/devices/${seg(id)}`, body),
   assign: (id: string, body: FieldAssignDeviceRequest) => apiClient.post<FieldDevice>(`${BASE}/devices/${seg(id)}/assignment`, body),
+  unassign: (id: string) => apiClient.delete<FieldDevice>(`${BASE}/devices/${seg(id)}/assignment`),
+  assignments: (id: string, signal?: AbortSignal) => apiClient.get<FieldAssignmentList>(`${BASE}/devices/${seg(id)}/assignments`, opt(signal)),
+  link: (id: string, body: FieldLinkDeviceRequest) => apiClient.post<FieldDevice>(`${BASE}/devices/${seg(id)}/links`, body),
+  unlink: (id: string, otherId: string) => apiClient.delete<FieldDevice>(`${BASE}/devices/${seg(id)}/links/${seg(otherId)}`),
+  issueToken: (id: string) => apiClient.post<FieldDeviceTokenResponse>(`${BASE}/devices/${seg(id)}/token`),
+  revokeToken: (id: string) => apiClient.delete<FieldDevice>(`${BASE}/devices/${seg(id)}/token`),
   latest: (signal?: AbortSignal) => apiClient.get<FieldLatestPositions>(`${BASE}/positions/latest`, opt(signal)),
   history: (id: string, from: string, to: string, signal?: AbortSignal) =>
     apiClient.get<FieldPositionHistory>(`${BASE}/devices/${seg(id)}/positions`, { query: { from, to }, ...opt(signal) }),
+  trips: (id: string, from: string, to: string, signal?: AbortSignal) =>
+    apiClient.get<FieldTripsAndStops>(`${BASE}/devices/${seg(id)}/trips`, { query: { from, to }, ...opt(signal) }),
   fleetAt: (time: string, maxAgeSeconds?: number, signal?: AbortSignal) =>
     apiClient.get<FieldFleetAt>(`${BASE}/positions/at`, { query: { time, maxAgeSeconds }, ...opt(signal) }),
   geofences: (signal?: AbortSignal) => apiClient.get<FieldGeofenceList>(`${BASE}/geofences`, opt(signal)),

@@ -1,8 +1,11 @@
 /**
  * One device: status (connection, service status, battery, camera state),
- * assignment, last position on a small map, recent events, and for holders
- * of field-assets.write: edit and assign. Live changes (state, position)
- * come from the live stream; the rest is read once.
+ * assignment and its history, linked devices, last position on a small map,
+ * recent events, and for holders of field-assets.write: edit, assign and end
+ * the assignment, link and unlink devices, issue and revoke the device token.
+ * Live changes (state, position, device changes) come from the live stream;
+ * the rest is read once (the assignment history again whenever the current
+ * assignment changes).
  */
 import { useMemo, useState } from 'react';
 import { DEVICE_SERVICE_STATUSES, type DeviceServiceStatus, type FieldDevice, type FieldPosition } from '@kotwal/contracts';
@@ -20,6 +23,9 @@ import { liveStore, type LiveSnapshot } from './live.ts';
 import { FieldMap } from './map/field-map.tsx';
 import { DeviceMarkers } from './map/device-markers.tsx';
 import { BatteryText, ConnectionBadge, PanTo } from './live-screen.tsx';
+import { AssignmentHistory, EndAssignment, officerText } from './device-assignments.tsx';
+import { DeviceLinks } from './device-links.tsx';
+import { DeviceToken } from './device-token.tsx';
 
 function yesNo(v: boolean | null | undefined): string {
   return v === null || v === undefined ? '\u2014' : v ? 'yes' : 'no';
@@ -100,7 +106,9 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
             <dt>Speed limit</dt>
             <dd>{device.speedLimitKph ? `${device.speedLimitKph} km/h` : 'default for its kind'}</dd>
             <dt>Device token</dt>
-            <dd>{device.hasToken ? 'set (required from the device)' : 'none'}</dd>
+            <dd data-testid="fa-detail-token" data-has-token={device.hasToken ? 'true' : 'false'}>
+              {device.hasToken ? 'set (required from the device)' : 'none'}
+            </dd>
           </dl>
         </Section>
         <Section title="Last position" testId="fa-detail-position">
@@ -132,7 +140,7 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
           {a ? (
             <dl className="kv">
               <dt>Officer</dt>
-              <dd data-testid="fa-detail-officer">{[a.officerName, a.officerId ? `(${a.officerId})` : null].filter(Boolean).join(' ') || '\u2014'}</dd>
+              <dd data-testid="fa-detail-officer">{officerText(a) || '\u2014'}</dd>
               {a.vehicleDeviceId ? (
                 <>
                   <dt>Vehicle</dt>
@@ -153,23 +161,11 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
               ) : null}
             </dl>
           ) : (
-            <p className="muted">Not assigned.</p>
+            <p className="muted" data-testid="fa-detail-unassigned">
+              Not assigned.
+            </p>
           )}
-          {device.links.length ? (
-            <>
-              <h3 className="subheading">Belongs with</h3>
-              <ul className="link-list">
-                {device.links.map((l) => (
-                  <li key={l.deviceId}>
-                    <Link to={`${base}/devices/${encodeURIComponent(l.deviceId)}`}>{l.name}</Link>{' '}
-                    <span className="muted small">
-                      {KIND_LABELS[l.kind]} · alert beyond {l.separationMetres} m for {l.separationSeconds} s
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            </>
-          ) : null}
+          {a && can('field-assets.write') ? <EndAssignment key={a.id} device={device} /> : null}
           {can('field-assets.write') ? <AssignForm device={device} /> : null}
         </Section>
         <Section title="Recent events" testId="fa-detail-events">
@@ -193,6 +189,11 @@ export function DeviceDetailScreen({ base, deviceId, live }: { base: string; dev
             <p className="muted">No events.</p>
           )}
         </Section>
+      </div>
+      <AssignmentHistory base={base} device={device} devices={live.devices} />
+      <div className="grid-2">
+        <DeviceLinks base={base} device={device} canWrite={can('field-assets.write')} />
+        {can('field-assets.write') ? <DeviceToken device={device} /> : null}
       </div>
       {can('field-assets.write') ? <EditDevice device={device} /> : null}
     </div>

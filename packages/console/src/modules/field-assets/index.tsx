@@ -54,7 +54,8 @@ export default function FieldAssetsScreen({ module, subPath }: ModuleScreenProps
     section = 'live';
     body = <LiveScreen base={base} live={live} />;
   } else if (parts[0] === 'devices' && parts[1]) {
-    body = <DeviceDetailScreen base={base} deviceId={parts[1]} live={live} />;
+    // Keyed: going from one device to another (a link, the vehicle) starts its forms afresh.
+    body = <DeviceDetailScreen key={parts[1]} base={base} deviceId={parts[1]} live={live} />;
   } else if (parts[0] === 'geofences' && parts.length === 1) {
     section = 'geofences';
     body = <GeofencesScreen />;

@@ -3,10 +3,12 @@
  * before it), or one device's track between two times played back at 1x,
  * 4x, 16x or 64x with a scrubber. The address keeps the choice
  * (?at=<ISO> or ?device=<id>&from=<ISO>&to=<ISO>), so a replay can be shared.
+ * Beside a track: the device's trips and stops in the range; choosing a trip
+ * replays just that trip, choosing a stop centres the map on it.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import L from 'leaflet';
-import type { FieldPosition, FieldPositionHistory } from '@kotwal/contracts';
+import type { FieldPosition, FieldPositionHistory, FieldStop, FieldTrip, FieldTripsAndStops } from '@kotwal/contracts';
 import { errorMessage } from '../../api/client.ts';
 import { useSearchParams } from '../../router.tsx';
 import { Alert, EmptyState, Loading } from '../../ui/feedback.tsx';
@@ -15,6 +17,8 @@ import { fieldApi } from './api.ts';
 import type { LiveSnapshot } from './live.ts';
 import { FieldMap, useFieldMap } from './map/field-map.tsx';
 import { DeviceMarkers } from './map/device-markers.tsx';
+import { PanTo } from './live-screen.tsx';
+import { TripsAndStops, tripKey } from './trips.tsx';
 
 export const REPLAY_SPEEDS = [1, 4, 16, 64] as const;
 export type ReplaySpeed = (typeof REPLAY_SPEEDS)[number];
@@ -72,6 +76,28 @@ function TrackLayer({ track, at }: { track: readonly FieldPosition[]; at: { lat:
   useEffect(() => {
     if (at) marker.current?.setLatLng([at.lat, at.lon]);
   }, [at]);
+  return null;
+}
+
+/** The stops of the range as small circles on the map (the chosen one larger). */
+function StopsLayer({ stops, selected }: { stops: readonly FieldStop[]; selected: string | null }) {
+  const map = useFieldMap();
+  useEffect(() => {
+    const layers = stops.map((s) =>
+      L.circleMarker([s.lat, s.lon], {
+        radius: tripKey(s) === selected ? 9 : 6,
+        color: '#ffb547',
+        weight: 2,
+        fillOpacity: 0.35,
+        className: 'fa-stop-marker',
+      })
+        .bindTooltip(`stop ${formatDateTime(s.startTime)} \u2192 ${formatDateTime(s.endTime)}`)
+        .addTo(map),
+    );
+    return () => {
+      for (const l of layers) l.remove();
+    };
+  }, [map, stops, selected]);
   return null;
 }
 
@@ -220,6 +246,12 @@ function TrackReplay({ live, params, setParams }: { live: LiveSnapshot; params: 
   const [speed, setSpeed] = useState<ReplaySpeed>(16);
   const [playing, setPlaying] = useState(false);
   const [t, setT] = useState(0);
+  const [trips, setTrips] = useState<FieldTripsAndStops | null>(null);
+  const [tripsLoading, setTripsLoading] = useState(false);
+  const [tripsError, setTripsError] = useState<unknown>(null);
+  const [selectedTrip, setSelectedTrip] = useState<string | null>(null);
+  const [selectedStop, setSelectedStop] = useState<string | null>(null);
+  const [focus, setFocus] = useState<{ lat: number; lon: number; key: string } | null>(null);
   const speedRef = useRef(speed);
   speedRef.current = speed;
   const tRef = useRef(t);
@@ -246,6 +278,22 @@ function TrackReplay({ live, params, setParams }: { live: LiveSnapshot; params: 
     }
   }, []);
 
+  const loadTrips = useCallback(async (id: string, fromIso: string, toIso: string) => {
+    setTripsLoading(true);
+    setTripsError(null);
+    setSelectedTrip(null);
+    setSelectedStop(null);
+    setFocus(null);
+    try {
+      setTrips(await fieldApi.trips(id, fromIso, toIso));
+    } catch (err) {
+      setTrips(null);
+      setTripsError(err);
+    } finally {
+      setTripsLoading(false);
+    }
+  }, []);
+
   // A shared address loads at once.
   const initial = useRef(true);
   useEffect(() => {
@@ -253,8 +301,11 @@ function TrackReplay({ live, params, setParams }: { live: LiveSnapshot; params: 
     initial.current = false;
     const f = params.get('from');
     const tt = params.get('to');
-    if (deviceParam && f && tt) void load(deviceParam, f, tt);
-  }, [deviceParam, load, params]);
+    if (deviceParam && f && tt) {
+      void load(deviceParam, f, tt);
+      void loadTrips(deviceParam, f, tt);
+    }
+  }, [deviceParam, load, loadTrips, params]);
 
   // Playback: track time advances by real time x speed.
   useEffect(() => {
@@ -281,12 +332,38 @@ function TrackReplay({ live, params, setParams }: { live: LiveSnapshot; params: 
     if (!deviceId || !f || !tt) return;
     setParams(new URLSearchParams({ device: deviceId, from: f, to: tt }), { replace: true });
     void load(deviceId, f, tt);
+    void loadTrips(deviceId, f, tt);
+  };
+  /** A trip: the player replays just that trip (the list stays, for the whole range). */
+  const chooseTrip = (trip: FieldTrip) => {
+    if (!trips) return;
+    setSelectedTrip(tripKey(trip));
+    setSelectedStop(null);
+    setFocus(null);
+    void load(trips.deviceId, trip.startTime, trip.endTime);
+  };
+  const wholeRange = () => {
+    if (!trips) return;
+    setSelectedTrip(null);
+    void load(trips.deviceId, trips.from, trips.to);
+  };
+  /** A stop: the map centres on it, and the player moves to its start when the loaded track covers it. */
+  const chooseStop = (stop: FieldStop) => {
+    setSelectedStop(tripKey(stop));
+    setFocus({ lat: stop.lat, lon: stop.lon, key: tripKey(stop) });
+    const st = Date.parse(stop.startTime);
+    if (track.length && st >= t0 && st <= t1) {
+      setPlaying(false);
+      setT(st);
+    }
   };
 
   return (
     <div className="fa-live-layout">
       <FieldMap testId="fa-replay-map">
         <TrackLayer track={track} at={at} />
+        {trips ? <StopsLayer stops={trips.stops} selected={selectedStop} /> : null}
+        <PanTo target={focus} />
       </FieldMap>
       <aside className="fa-side panel" aria-label="Track replay">
         <form
@@ -334,11 +411,19 @@ function TrackReplay({ live, params, setParams }: { live: LiveSnapshot; params: 
               data-time={new Date(Math.round(t)).toISOString()}
               data-index={at?.index ?? 0}
               data-speed={speed}
+              data-range-from={history.from}
+              data-range-to={history.to}
             >
               <p className="small">
                 {track.length} positions, {formatDateTime(track[0].fixTime)} to {formatDateTime(track[track.length - 1].fixTime)}
                 {history.truncated ? ' (cut short: narrow the range to see the rest)' : ''}
+                {selectedTrip ? ' (one trip)' : ''}
               </p>
+              {selectedTrip ? (
+                <button type="button" className="btn btn-secondary btn-sm" onClick={wholeRange} data-testid="fa-replay-whole-range">
+                  Replay the whole range
+                </button>
+              ) : null}
               <div className="button-row">
                 <button
                   type="button"
@@ -388,6 +473,15 @@ function TrackReplay({ live, params, setParams }: { live: LiveSnapshot; params: 
             </div>
           )
         ) : null}
+        <TripsAndStops
+          data={trips}
+          loading={tripsLoading}
+          error={tripsError}
+          selectedTrip={selectedTrip}
+          selectedStop={selectedStop}
+          onTrip={chooseTrip}
+          onStop={chooseStop}
+        />
       </aside>
     </div>
   );
