@@ -565,6 +565,8 @@ export class Ingest {
   /** Marks devices silent for longer than the timeout offline (one transaction: state, alert, bus, ledger), in turn with the batches. */
   sweepOffline(): Promise<number> {
     if (this.sweepRun) return this.sweepRun;
+    // Nothing due: do not hold the batches back (the sweep runs every few seconds under full load).
+    if (!this.offlineDue(this.clock()).length) return Promise.resolve(0);
     this.sweeping = true;
     const run = (async () => {
       try {
@@ -580,10 +582,18 @@ export class Ingest {
     return run;
   }
 
+  /** Devices online but silent for longer than the timeout at `now`. */
+  private offlineDue(now: number): string[] {
+    const limit = now - this.ctx.config.deviceOfflineSeconds * 1000;
+    const due: string[] = [];
+    for (const [id, s] of this.state.live) if (s.connection === 'online' && s.lastSeenAt !== null && s.lastSeenAt < limit) due.push(id);
+    return due;
+  }
+
   private async sweep(): Promise<number> {
     const now = this.clock();
     const limit = now - this.ctx.config.deviceOfflineSeconds * 1000;
-    const gone = [...this.state.live.entries()].filter(([, s]) => s.connection === 'online' && s.lastSeenAt !== null && s.lastSeenAt < limit).map(([id]) => id);
+    const gone = this.offlineDue(now);
     if (!gone.length) return 0;
     const events: NewEvent[] = [];
     for (const id of gone) {
