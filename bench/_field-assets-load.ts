@@ -10,8 +10,10 @@
  *   (status line and content-length) and counted by status code.
  * - mqtt: one MQTT client per device (username = uniqueId, password = its
  *   token), QoS 1, up to `inflight` unacknowledged publishes each.
- * - live: a WebSocket client of the live stream; records now - receivedAt
- *   for every position it is sent (ingest-to-WebSocket latency).
+ * - live (a watcher process of its own): a WebSocket client of the live
+ *   stream; records now - receivedAt for every position it is sent
+ *   (ingest-to-WebSocket latency).
+ * Latencies of the first `warmupSeconds` are kept out of the percentiles.
  *
  * Devices move like vehicles (a heading that wanders, 20-60 km/h, one fix a
  * second of fix time) inside the bench's box, or jump anywhere in it at
@@ -46,6 +48,8 @@ export interface LoadRequest {
   movement: 'drive' | 'teleport';
   topicPrefix?: string;
   live?: { url: string; cookie: string } | null;
+  /** Round trips of positions sent in the first seconds (the fleet coming online) are left out of the percentiles. */
+  warmupSeconds?: number;
 }
 
 export interface LoadResult {
@@ -57,7 +61,8 @@ export interface LoadResult {
   errors: number;
   rttP50: number;
   rttP99: number;
-  live: { samples: number; p50: number; p99: number } | null;
+  /** Latencies of positions received after the warm-up; `p99All` of every one. */
+  live: { samples: number; p50: number; p99: number; p99All: number } | null;
   seconds: number;
 }
 
@@ -135,21 +140,33 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-function openLive(live: { url: string; cookie: string }): Promise<{ latencies: number[]; close(): void }> {
+function openLive(live: { url: string; cookie: string }): Promise<{ result(steadyFrom: number): LiveResult; close(): void }> {
   const latencies: number[] = [];
+  const receivedAt: number[] = [];
   const ws = new WebSocket(live.url, { headers: { cookie: live.cookie } });
   ws.on('message', (data: Buffer) => {
     const now = Date.now();
     const msg = JSON.parse(data.toString()) as { type: string; items?: { receivedAt: string }[] };
-    if (msg.type === 'positions' && msg.items) for (const p of msg.items) latencies.push(now - Date.parse(p.receivedAt));
+    if (msg.type === 'positions' && msg.items)
+      for (const p of msg.items) {
+        const at = Date.parse(p.receivedAt);
+        latencies.push(now - at);
+        receivedAt.push(at);
+      }
   });
+  /** Percentiles of the positions the server received from `steadyFrom` (epoch ms) on, and p99 of all. */
+  const result = (steadyFrom: number): LiveResult => {
+    const steady = latencies.filter((_, i) => receivedAt[i] >= steadyFrom);
+    return { samples: steady.length, p50: pct(steady, 50), p99: pct(steady, 99), p99All: pct(latencies, 99) };
+  };
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ latencies, close: () => ws.close() }));
+    ws.once('open', () => resolve({ result, close: () => ws.close() }));
     ws.once('error', reject);
   });
 }
 
 async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 'live' | 'seconds'>> {
+  const steadyFrom = performance.now() + (req.warmupSeconds ?? 0) * 1000;
   let behind = 0;
   const n = req.uniqueIds.length;
   const fleet = new Fleet(n, req.baseTs, req.movement);
@@ -228,7 +245,7 @@ async function runHttp(req: LoadRequest, end: number): Promise<Omit<LoadResult, 
             statuses[status] = (statuses[status] ?? 0) + 1;
             buf = buf.slice(total);
             answered++;
-            rtts.push(performance.now() - startedAt);
+            if (startedAt >= steadyFrom) rtts.push(performance.now() - startedAt);
             next();
           }
         });
@@ -272,6 +289,7 @@ async function connectMqtt(req: LoadRequest): Promise<mqtt.MqttClient[]> {
 }
 
 async function runMqtt(req: LoadRequest, clients: mqtt.MqttClient[], end: number): Promise<Omit<LoadResult, 'live' | 'seconds'>> {
+  const steadyFrom = performance.now() + (req.warmupSeconds ?? 0) * 1000;
   const fleet = new Fleet(clients.length, req.baseTs, req.movement);
   const inflightMax = req.inflight ?? 8;
   const statuses: Record<string, number> = {};
@@ -302,7 +320,7 @@ async function runMqtt(req: LoadRequest, clients: mqtt.MqttClient[], end: number
         unanswered[i]--;
         answered++;
         statuses['puback'] = (statuses['puback'] ?? 0) + 1;
-        rtts.push(performance.now() - startedAt);
+        if (startedAt >= steadyFrom) rtts.push(performance.now() - startedAt);
       },
       () => {
         unanswered[i]--;
@@ -339,9 +357,8 @@ async function runMqtt(req: LoadRequest, clients: mqtt.MqttClient[], end: number
   return { sent, behind, answered, statuses, errors, rttP50: pct(rtts, 50), rttP99: pct(rtts, 99) };
 }
 
-/** Runs the load; `onStart` is called when the clock starts (clients connected). */
+/** Runs the load; `onStart` is called when the clock starts (clients connected). The live client runs elsewhere (watch). */
 export async function runLoad(req: LoadRequest, onStart: () => void = () => undefined): Promise<LoadResult> {
-  const live = req.live ? await openLive(req.live) : null;
   const clients = req.mode === 'mqtt' ? await connectMqtt(req) : [];
   onStart();
   const started = Date.now();
@@ -349,19 +366,15 @@ export async function runLoad(req: LoadRequest, onStart: () => void = () => unde
   const r = req.mode === 'http' ? await runHttp(req, end) : await runMqtt(req, clients, end);
   const seconds = (Date.now() - started) / 1000;
   await Promise.all(clients.map((c) => c.endAsync()));
-  // Let the last positions reach the live client.
-  if (live) await new Promise((resolve) => setTimeout(resolve, 500));
-  live?.close();
-  return {
-    ...r,
-    seconds,
-    live: live ? { samples: live.latencies.length, p50: pct(live.latencies, 50), p99: pct(live.latencies, 99) } : null,
-  };
+  return { ...r, seconds, live: null };
 }
 
-/** What the live watcher process is asked to do: watch until told to stop. */
+/** What the live watcher process is asked to do: watch until told to stop (`{ steadyFrom }`: epoch ms, the end of the warm-up). */
 export interface WatchRequest {
   watch: { url: string; cookie: string };
+}
+export interface WatchStop {
+  steadyFrom: number;
 }
 export type LiveResult = NonNullable<LoadResult['live']>;
 
@@ -373,12 +386,11 @@ if (process.send) {
     if ('watch' in req) {
       openLive(req.watch).then(
         (live) => {
-          process.once('message', () => {
+          process.once('message', (stop: WatchStop) => {
             // Let the last positions reach the watcher.
             setTimeout(() => {
               live.close();
-              const r: LiveResult = { samples: live.latencies.length, p50: pct(live.latencies, 50), p99: pct(live.latencies, 99) };
-              process.send?.(r, () => process.exit(0));
+              process.send?.(live.result(stop.steadyFrom), () => process.exit(0));
             }, 500);
           });
           process.send?.({ ready: true });

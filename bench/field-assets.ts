@@ -32,19 +32,29 @@
  * latency at that load; the closed-loop rows measure the most the server
  * takes, and their latencies are those of saturation: with 1,000 MQTT clients
  * keeping 4 positions each in flight, latency is about 4,000 / throughput;
- * 0 skips them).
+ * 0 skips them), BENCH_CLOSED (1; 0 runs only the offered-rate rows). The
+ * last column is the p99 of the server's event-loop delay during the path.
+ * Latency percentiles leave out positions sent in the first BENCH_WARMUP
+ * seconds (3) of a path, when the whole fleet comes online at once (a status
+ * change per device, ledgered, and a cold JIT); the WebSocket p99 with them
+ * is shown beside. BENCH_PROFILE=DIR writes a CPU profile of the server for each measured
+ * path (from the moment the clients are connected to the last answer).
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import inspector from 'node:inspector';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Aedes } from 'aedes';
 import { buildTestApp } from '../packages/server/test/app.ts';
 import { adminSession, userSession } from '../packages/server/test/auth-helpers.ts';
 import { fieldAssetsPorts, fieldAssetsRuntime } from '../packages/server/src/modules/field-assets/index.ts';
 import { insertPositions, type NewPosition } from '../packages/server/src/modules/field-assets/repository.ts';
 import type { Principal } from '../packages/server/src/core/context.ts';
-import { BOX, type LiveResult, type LoadRequest, type LoadResult, type WatchRequest } from './_field-assets-load.ts';
+import { BOX, type LiveResult, type LoadRequest, type LoadResult, type WatchRequest, type WatchStop } from './_field-assets-load.ts';
 import { engines, fmt, table } from './_util.ts';
 
 const DEVICES = Number(process.env['BENCH_DEVICES'] ?? 1000);
@@ -60,6 +70,9 @@ const PATHS = (process.env['BENCH_PATHS'] ?? 'client,osmand,mqtt').toLowerCase()
 const MQTT_URL = process.env['BENCH_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 // Each protocol also at this offered rate (positions/s for the fleet, open loop): the latency at the aim's load, not at saturation. 0: skip.
 const RATE = Number(process.env['BENCH_RATE'] ?? 5000);
+const CLOSED = process.env['BENCH_CLOSED'] !== '0';
+const PROFILE = process.env['BENCH_PROFILE'];
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
 const GEOFENCES = 500;
 const PREFIX = 'bench/field-assets';
 const sys: Principal = {
@@ -79,21 +92,21 @@ const forkLoad = () =>
   });
 
 /** Opens the live WebSocket client in a process of its own; `stop()` gives its latencies. */
-function watch(live: { url: string; cookie: string }): Promise<{ stop(): Promise<LiveResult> }> {
+function watch(live: { url: string; cookie: string }): Promise<{ stop(steadyFrom: number): Promise<LiveResult> }> {
   const child = forkLoad();
   return new Promise((resolve, reject) => {
     let result: ((r: LiveResult) => void) | null = null;
     child.on('message', (m: { ready: true } | LiveResult) => {
       if ('ready' in m)
         resolve({
-          stop: () =>
+          stop: (steadyFrom) =>
             new Promise<LiveResult>((done) => {
               result = done;
-              child.send('stop');
+              child.send({ steadyFrom } satisfies WatchStop);
             }),
         });
       // NaN (no sample) crosses the IPC channel as null.
-      else result?.({ ...m, p50: m.p50 ?? NaN, p99: m.p99 ?? NaN });
+      else result?.({ ...m, p50: m.p50 ?? NaN, p99: m.p99 ?? NaN, p99All: m.p99All ?? NaN });
     });
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -110,9 +123,13 @@ function watch(live: { url: string; cookie: string }): Promise<{ stop(): Promise
 async function load(req: LoadRequest, onStart: () => void = () => undefined): Promise<LoadResult> {
   const watcher = req.live ? await watch(req.live) : null;
   const child = forkLoad();
+  let steadyFrom = Infinity;
   const r = await new Promise<LoadResult>((resolve, reject) => {
     child.on('message', (m: LoadResult | { started: true }) => {
-      if ('started' in m) onStart();
+      if ('started' in m) {
+        steadyFrom = Date.now() + (req.warmupSeconds ?? 0) * 1000;
+        onStart();
+      }
       // NaN (no sample) crosses the IPC channel as null.
       else resolve({ ...m, rttP50: m.rttP50 ?? NaN, rttP99: m.rttP99 ?? NaN });
     });
@@ -120,7 +137,7 @@ async function load(req: LoadRequest, onStart: () => void = () => undefined): Pr
     child.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
     child.send({ ...req, live: null });
   });
-  return { ...r, live: watcher ? await watcher.stop() : null };
+  return { ...r, live: watcher ? await watcher.stop(steadyFrom) : null };
 }
 
 /** Refusals as the client saw them (HTTP status) and as the server counted them (reason: MQTT acknowledges refusals too). */
@@ -135,7 +152,20 @@ const refusals = (r: LoadResult, server: Record<string, number> = {}): string =>
 };
 
 const rows: (string | number)[][] = [
-  ['engine', 'path', 'positions/s', 'WS p50 ms', 'WS p99 ms', 'ack p50 ms', 'ack p99 ms', 'alerts/s', 'transactions', 'refused', 'server CPU µs/pos'],
+  [
+    'engine',
+    'path',
+    'positions/s',
+    'WS p50 ms',
+    'WS p99 ms',
+    'ack p50 ms',
+    'ack p99 ms',
+    'alerts/s',
+    'transactions',
+    'refused',
+    'server CPU µs/pos',
+    'server loop delay p99 ms',
+  ],
 ];
 const loads: string[] = [];
 const loadNow = (): string => loadavg()[0].toFixed(1);
@@ -231,9 +261,11 @@ for (const engine of engines())
           '-',
           '-',
           '-',
+          '-',
           String(total / 1000),
           '-',
           fmt(cpuSince(cpu) / total, 1),
+          '-',
         ]);
       }
 
@@ -273,12 +305,14 @@ for (const engine of engines())
           fmt(r.answered / r.seconds),
           '-',
           '-',
+          '-',
           fmt(r.rttP50, 1),
           fmt(r.rttP99, 1),
           '-',
           '-',
           refusals(r),
           fmt(cpuSince(cpu) / r.answered, 1),
+          '-',
         ]);
       }
       // The MQTT load generator against a bare Aedes broker (no authentication, no ingest, PUBACK at once): what the client and the broker alone cost.
@@ -310,12 +344,14 @@ for (const engine of engines())
           fmt(r.answered / r.seconds),
           '-',
           '-',
+          '-',
           fmt(r.rttP50, 1),
           fmt(r.rttP99, 1),
           '-',
           '-',
           refusals(r),
           fmt(used / r.answered, 1),
+          '-',
         ]);
       }
 
@@ -330,10 +366,28 @@ for (const engine of engines())
         let cpu = process.cpuUsage();
         let startedAt = performance.now();
         loads.push(`${label.split(' (')[0]} ${engine.name} ${loadNow()}`);
+        // How long the server's event loop was held up: a position waits that long before it is even read.
+        const loop = monitorEventLoopDelay({ resolution: 5 });
+        const profiler = PROFILE ? new inspector.Session() : null;
+        profiler?.connect();
         const r = await load(req, () => {
           cpu = process.cpuUsage();
           startedAt = performance.now();
+          loop.enable();
+          profiler?.post('Profiler.enable', () => profiler.post('Profiler.start'));
         });
+        loop.disable();
+        if (profiler) {
+          const file = path.join(PROFILE as string, `${engine.name}-${label.replace(/[^A-Za-z0-9]+/g, '-')}.cpuprofile`);
+          await new Promise<void>((resolve, reject) =>
+            profiler.post('Profiler.stop', (err, res) => {
+              profiler.disconnect();
+              if (err) reject(err);
+              else writeFile(file, JSON.stringify(res.profile)).then(() => resolve(), reject);
+            }),
+          );
+          console.log(`CPU profile of the server during "${label}": ${file}`);
+        }
         let seconds = r.seconds;
         if (settle) {
           const handled = () => rt.ingest.stats.accepted + rt.ingest.stats.duplicates + Object.values(rt.ingest.stats.rejected).reduce((a, b) => a + b, 0);
@@ -358,6 +412,7 @@ for (const engine of engines())
           fmt(accepted / seconds),
           fmt(r.live?.p50 ?? NaN, 1),
           fmt(r.live?.p99 ?? NaN, 1),
+          fmt(r.live?.p99All ?? NaN, 1),
           fmt(r.rttP50, 1),
           fmt(r.rttP99, 1),
           fmt(((await alerts()) - before.alerts) / seconds),
@@ -369,6 +424,7 @@ for (const engine of engines())
             .filter((x) => x && x !== '0')
             .join(' ') || '0',
           fmt(used / accepted, 1),
+          fmt(loop.percentile(99) / 1e6, 1),
         ]);
       };
 
@@ -387,6 +443,7 @@ for (const engine of engines())
             movement: MOVEMENT,
             topicPrefix: prefix,
             live,
+            warmupSeconds: WARMUP,
           },
           true,
         );
@@ -402,6 +459,7 @@ for (const engine of engines())
         baseTs: nextBase(),
         movement: MOVEMENT,
         live,
+        warmupSeconds: WARMUP,
         ...(rate ? { rate } : {}),
       });
       const mqttLoad = (port: number, rate?: number): LoadRequest => ({
@@ -416,10 +474,11 @@ for (const engine of engines())
         movement: MOVEMENT,
         topicPrefix: PREFIX,
         live,
+        warmupSeconds: WARMUP,
         ...(rate ? { rate } : {}),
       });
-      if (PATHS.includes('osmand')) await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, osmandLoad());
-      if (PATHS.includes('mqtt') && ports.mqtt) await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, mqttLoad(ports.mqtt));
+      if (CLOSED && PATHS.includes('osmand')) await measure(`OsmAnd HTTP (${CONNECTIONS} conn.)`, osmandLoad());
+      if (CLOSED && PATHS.includes('mqtt') && ports.mqtt) await measure(`MQTT QoS 1 (${MQTT_CLIENTS} clients)`, mqttLoad(ports.mqtt));
       if (RATE && PATHS.includes('osmand')) await measure(`OsmAnd HTTP, ${fmt(RATE)}/s offered`, osmandLoad(RATE));
       if (RATE && PATHS.includes('mqtt') && ports.mqtt) await measure(`MQTT QoS 1, ${fmt(RATE)}/s offered`, mqttLoad(ports.mqtt, RATE));
     } finally {
