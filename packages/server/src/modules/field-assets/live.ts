@@ -12,7 +12,7 @@
  * unsent, or more than MAX_QUEUED alerts waiting, is closed with 1013 (try
  * again later). Memory per client is therefore bounded.
  */
-import type { FieldEvent, FieldLiveMessage as LiveMessageOut, FieldPosition } from '@kotwal/contracts';
+import type { FieldDevice, FieldEvent, FieldLiveMessage as LiveMessageOut, FieldPosition } from '@kotwal/contracts';
 import type { Principal } from '#core/context.ts';
 
 export interface LiveSocket {
@@ -156,7 +156,19 @@ export class LiveHub {
     for (const { event, covert } of items) this.broadcast({ type: 'event', event }, covert, event.deviceId, true);
   }
 
-  /** Any other message (device changes): sent to everyone allowed, queued like alerts when a client lags. */
+  /** A device changed: `full` to clients who may see covert cameras, `open` (no covert links) to the others, none when null. */
+  deviceChanged(full: FieldDevice, open: FieldDevice | null): void {
+    const fullText = JSON.stringify({ type: 'device', device: full } satisfies LiveMessageOut);
+    const openText = open ? JSON.stringify({ type: 'device', device: open } satisfies LiveMessageOut) : null;
+    for (const c of this.clients) {
+      const text = c.covert ? fullText : openText;
+      if (text === null || this.backlogged(c)) continue;
+      if (full.covert) c.covertSeen.add(full.id);
+      this.send(c, text);
+    }
+  }
+
+  /** Any other message: sent to everyone allowed, queued like alerts when a client lags. */
   broadcast(msg: LiveMessageOut, covert: boolean, deviceId: string, queue = false): void {
     const text = JSON.stringify(msg);
     for (const c of this.clients) {

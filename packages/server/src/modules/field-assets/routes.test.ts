@@ -370,6 +370,28 @@ describe('field-assets routes', () => {
     assert.ok(!seen(ops.messages, covert.id), 'no covert position to a non-covert client');
     assert.ok(!ops.messages.some((x) => x.type === 'status' && x['deviceId'] === covert.id));
     assert.ok(chief.messages.some((x) => x.type === 'status' && x['deviceId'] === covert.id));
+
+    // Linking announces both ends; a link to a covert camera reaches only covert holders.
+    const hh = await createDevice(f, { uniqueId: 'LIVE-HH', name: 'Live handheld', kind: 'handheld' });
+    type DeviceMsg = { type: string; device: FieldDevice };
+    const deviceMsgs = (m: { type: string; [k: string]: unknown }[], id: string) =>
+      (m.filter((x) => x.type === 'device') as unknown as DeviceMsg[]).filter((x) => x.device.id === id).map((x) => x.device);
+    const linked = (m: { type: string; [k: string]: unknown }[], id: string, other: string) =>
+      deviceMsgs(m, id).some((d) => d.links.some((l) => l.deviceId === other));
+    const toOpen = await f.t.app.inject({ method: 'POST', url: `${BASE}/devices/${hh.id}/links`, headers: f.adminHeaders, payload: { deviceId: open.id } });
+    assert.equal(toOpen.statusCode, 200);
+    await until(() => linked(ops.messages, hh.id, open.id) && linked(ops.messages, open.id, hh.id), 5000, 'both ends of the link announced');
+    const toCovert = await f.t.app.inject({ method: 'POST', url: `${BASE}/devices/${hh.id}/links`, headers: f.adminHeaders, payload: { deviceId: covert.id } });
+    assert.equal(toCovert.statusCode, 200);
+    await until(() => linked(chief.messages, hh.id, covert.id) && linked(chief.messages, covert.id, hh.id), 5000, 'the covert link to the chief');
+    const opsHh = deviceMsgs(ops.messages, hh.id);
+    assert.ok(opsHh.length >= 2, 'the desk was told the handheld changed');
+    assert.ok(!opsHh.some((d) => d.links.some((l) => l.deviceId === covert.id)), 'no covert link to the desk');
+    assert.deepEqual(deviceMsgs(ops.messages, covert.id), [], 'nothing about the covert camera to the desk');
+    assert.ok(!JSON.stringify(ops.messages).includes('LIVE-CC'), 'the covert camera is never named to the desk');
+    const unlinked = await f.t.app.inject({ method: 'DELETE', url: `${BASE}/devices/${hh.id}/links/${open.id}`, headers: f.adminHeaders });
+    assert.equal(unlinked.statusCode, 200);
+    await until(() => deviceMsgs(ops.messages, open.id).some((d) => d.links.length === 0), 5000, 'the unlink announced on the other end');
     ops.ws.close();
     chief.ws.close();
     await until(() => f.rt.hub.size === 0, 5000, 'the hub to forget closed clients');

@@ -46,7 +46,7 @@ export function runtimeFor(ctx: CoreContext): FieldAssetsRuntime {
     status: (deviceId, covert) => hub.status(deviceId, covert),
     events: (items) => hub.events(items.map((i) => ({ event: presentEvent(i.row), covert: i.covert }))),
   });
-  service = new FieldAssetsService(ctx, state, { deviceChanged: (device) => hub.broadcast({ type: 'device', device }, device.covert, device.id) });
+  service = new FieldAssetsService(ctx, state, { deviceChanged: (full, open) => hub.deviceChanged(full, open) });
   const rt: FieldAssetsRuntime = {
     ctx,
     state,

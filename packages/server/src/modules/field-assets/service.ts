@@ -45,8 +45,11 @@ export interface CallContext {
 }
 
 export interface DeviceChangeSink {
-  /** A device was created or changed (live clients get a 'device' message). */
-  deviceChanged(device: FieldDevice): void;
+  /**
+   * A device was created or changed (live clients get a 'device' message): `full` for clients who may see covert
+   * cameras, `open` (its links to covert cameras left out) for the others, null when the device is itself covert.
+   */
+  deviceChanged(full: FieldDevice, open: FieldDevice | null): void;
 }
 
 const notFound = (what: string, field: string): HttpProblem =>
@@ -130,11 +133,13 @@ export class FieldAssetsService {
     return row;
   }
 
+  /** Updates the hot state, tells live clients (each as much as they may see) and answers the caller the same way. */
   private async afterDeviceChange(row: repo.DeviceRow, covert: boolean): Promise<FieldDevice> {
     this.state.putDevice(deviceInfo(row));
-    const [device] = await this.hydrate(this.ctx.db, [row], covert);
-    this.sink.deviceChanged(device);
-    return device;
+    const [full] = await this.hydrate(this.ctx.db, [row], true);
+    const open = full.covert ? null : { ...full, links: full.links.filter((l) => !this.state.byId.get(l.deviceId)?.covert) };
+    this.sink.deviceChanged(full, open);
+    return covert ? full : (open ?? full);
   }
 
   async createDevice(c: CallContext, body: FieldCreateDeviceRequest): Promise<FieldDevice> {
@@ -310,9 +315,9 @@ export class FieldAssetsService {
     if (body.deviceId === id) throw problems.validation('a device cannot be linked to itself', [{ field: '/deviceId', message: 'is the device itself' }]);
     const metres = body.separationMetres ?? 100;
     const seconds = body.separationSeconds ?? 60;
-    const { row, link } = await this.ctx.unitOfWork(async (tx) => {
+    const { row, other, link } = await this.ctx.unitOfWork(async (tx) => {
       const device = await this.loadVisible(tx, c, id);
-      await this.loadVisible(tx, c, body.deviceId, '/deviceId');
+      const other = await this.loadVisible(tx, c, body.deviceId, '/deviceId');
       const l = await repo.insertLink(tx, id, body.deviceId, metres, seconds);
       await this.ctx.ledger.appendInTx(tx, {
         ...this.actor(c),
@@ -320,16 +325,18 @@ export class FieldAssetsService {
         resource: `field-assets:device/${id}`,
         details: { otherDeviceId: body.deviceId, separationMetres: metres, separationSeconds: seconds },
       });
-      return { row: device, link: l };
+      return { row: device, other, link: l };
     });
     this.state.putLink(link);
+    // Both ends changed: the other device's live clients learn of the link too.
+    await this.afterDeviceChange(other, canSeeCovert(c.principal));
     return this.afterDeviceChange(row, canSeeCovert(c.principal));
   }
 
   async unlink(c: CallContext, id: string, otherId: string): Promise<FieldDevice> {
-    const row = await this.ctx.unitOfWork(async (tx) => {
+    const { row, other } = await this.ctx.unitOfWork(async (tx) => {
       const device = await this.loadVisible(tx, c, id);
-      await this.loadVisible(tx, c, otherId, 'otherId');
+      const other = await this.loadVisible(tx, c, otherId, 'otherId');
       if (!(await repo.deleteLink(tx, id, otherId))) throw notFound(`link between ${id} and ${otherId}`, 'otherId');
       await this.ctx.ledger.appendInTx(tx, {
         ...this.actor(c),
@@ -337,9 +344,10 @@ export class FieldAssetsService {
         resource: `field-assets:device/${id}`,
         details: { otherDeviceId: otherId },
       });
-      return device;
+      return { row: device, other };
     });
     this.state.removeLink(id, otherId);
+    await this.afterDeviceChange(other, canSeeCovert(c.principal));
     return this.afterDeviceChange(row, canSeeCovert(c.principal));
   }
 
