@@ -8,6 +8,7 @@ import { Alert, Badge, Loading } from '../../ui/feedback.tsx';
 import { CheckboxGroup, Field } from '../../ui/forms.tsx';
 import { ConfirmDialog, Modal } from '../../ui/modal.tsx';
 import { useAsync } from '../../ui/use-async.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 const ROLE_NAME_RE = new RegExp(ROLE_NAME_PATTERN);
 
@@ -62,16 +63,7 @@ export default function RolesPage() {
           <div className="table-wrap">
             <table className="table" data-testid="roles-table">
               <caption className="sr-only">Roles</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Role', 'Description', 'Permissions']} actions />
               <tbody>
                 {roles.data.items.map((r) => (
                   <tr key={r.name} data-testid={`role-row-${r.name}`}>

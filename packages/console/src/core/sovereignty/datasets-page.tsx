@@ -18,6 +18,7 @@ import { useAsync } from '../../ui/use-async.ts';
 import { approversApi, policyApi, transfersApi } from './api.ts';
 import { splitList } from './common.tsx';
 import { keyIdOf, normalisePublicKey } from './signing.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 export function DatasetsScreen() {
   const datasets = useAsync(() => transfersApi.datasets(), []);
@@ -46,17 +47,7 @@ export function DatasetsScreen() {
           <div className="table-wrap">
             <table className="table" data-testid="datasets-table">
               <caption className="sr-only">Datasets</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Dataset</th>
-                  <th scope="col">Records</th>
-                  <th scope="col">Signatures needed</th>
-                  <th scope="col">Allowed destinations</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Dataset', 'Records', 'Signatures needed', 'Allowed destinations']} actions />
               <tbody>
                 {datasets.data.items.map((d) => (
                   <Fragment key={d.name}>
@@ -142,18 +133,7 @@ function DatasetPanel({ dataset, onChanged }: { dataset: Dataset; onChanged: () 
       {active.length ? (
         <table className="table" data-testid={`approvers-table-${dataset.name}`}>
           <caption className="sr-only">Approvers of {dataset.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Official</th>
-              <th scope="col">Key id</th>
-              <th scope="col">Designated</th>
-              {manage ? (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <TableHead columns={['Official', 'Key id', 'Designated']} actions={manage} />
           <tbody>
             {active.map((a) => (
               <tr key={a.id} data-testid={`approver-row-${a.keyId}`}>

@@ -22,6 +22,7 @@ import { ApproveWithKey } from './approve-with-key.tsx';
 import { GrantStatusBadge, RevokeDialog, Verified } from './common.tsx';
 import { SOVEREIGNTY_SCREENS } from './nav.ts';
 import { checkApprovals, checkGrantManifest, keyIdOf, normalisePublicKey, validApprovalCount } from './signing.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 const base = SOVEREIGNTY_SCREENS.grants.path;
 
@@ -55,17 +56,7 @@ export function GrantsScreen() {
           <div className="table-wrap">
             <table className="table" data-testid="grants-table">
               <caption className="sr-only">Grants</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Grant</th>
-                  <th scope="col">Grantee and role</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Approvals</th>
-                  <th scope="col">Time box</th>
-                  <th scope="col">Actions taken</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Grant', 'Grantee and role', 'Reason', 'Status', 'Approvals', 'Time box', 'Actions taken']} />
               <tbody>
                 {grants.data.items.map((g) => (
                   <tr key={g.id} data-testid={`grant-row-${g.id}`}>
@@ -312,14 +303,7 @@ export function GrantDetailScreen({ id }: { id: string }) {
         ) : (
           <table className="table">
             <caption className="sr-only">Approvals</caption>
-            <thead>
-              <tr>
-                <th scope="col">Official</th>
-                <th scope="col">Key id</th>
-                <th scope="col">Signed</th>
-                <th scope="col">Signature (verified in this browser)</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Official', 'Key id', 'Signed', 'Signature (verified in this browser)']} />
             <tbody>
               {approvals.map((c) => (
                 <tr key={c.approval.id} data-testid={`grant-approval-${c.approval.keyId}`} data-verified={c.verifiedAs && c.designated ? 'true' : 'false'}>
@@ -427,18 +411,7 @@ function BreakGlassApprovers({ manage }: { manage: boolean }) {
       {active.length ? (
         <table className="table">
           <caption className="sr-only">Break-glass approvers</caption>
-          <thead>
-            <tr>
-              <th scope="col">Official</th>
-              <th scope="col">Key id</th>
-              <th scope="col">Designated</th>
-              {manage ? (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <TableHead columns={['Official', 'Key id', 'Designated']} actions={manage} />
           <tbody>
             {active.map((a) => (
               <tr key={a.id} data-testid={`grant-approver-${a.keyId}`}>

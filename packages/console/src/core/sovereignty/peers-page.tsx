@@ -17,6 +17,7 @@ import { useAsync } from '../../ui/use-async.ts';
 import { nodeApi, peersApi } from './api.ts';
 import { Verified } from './common.tsx';
 import { keyIdOf, normalisePublicKey, verifyNodeIdentity } from './signing.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 export function NodeIdentityPanel() {
   const node = useAsync(() => nodeApi.identity(), []);
@@ -97,21 +98,7 @@ export function PeersScreen() {
           <div className="table-wrap">
             <table className="table" data-testid="peers-table">
               <caption className="sr-only">Peers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Jurisdiction</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Key id</th>
-                  <th scope="col">Identity last proved</th>
-                  <th scope="col">Registered</th>
-                  {manage ? (
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Jurisdiction', 'Address', 'Key id', 'Identity last proved', 'Registered']} actions={manage} />
               <tbody>
                 {items.map((p) => (
                   <tr key={p.id} data-testid={`peer-row-${p.name}`}>

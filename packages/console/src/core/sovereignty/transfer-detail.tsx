@@ -20,6 +20,7 @@ import { ApproveWithKey } from './approve-with-key.tsx';
 import { RevokeDialog, TransferStatusBadge, Verified } from './common.tsx';
 import { SOVEREIGNTY_SCREENS } from './nav.ts';
 import { checkApprovals, checkTransferManifest, keyIdOf, validApprovalCount } from './signing.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 const SIGNABLE = new Set<TransferStatus>(['pending-approval', 'approved', 'refused']);
 const REVOCABLE = new Set<TransferStatus>(['pending-approval', 'approved', 'executing', 'refused']);
@@ -197,15 +198,7 @@ export function TransferDetailScreen({ id }: { id: string }) {
           <div className="table-wrap">
             <table className="table" data-testid="transfer-approvals-table">
               <caption className="sr-only">Approvals</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Official</th>
-                  <th scope="col">Key id</th>
-                  <th scope="col">Signed</th>
-                  <th scope="col">Signature (verified in this browser)</th>
-                  <th scope="col">Ledger</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Official', 'Key id', 'Signed', 'Signature (verified in this browser)', 'Ledger']} />
               <tbody>
                 {approvals.map((c) => (
                   <tr key={c.approval.id} data-testid={`approval-${c.approval.keyId}`} data-verified={c.verifiedAs && c.designated ? 'true' : 'false'}>
@@ -274,15 +267,7 @@ export function TransferDetailScreen({ id }: { id: string }) {
           <div className="table-wrap">
             <table className="table" data-testid="transfer-receipts">
               <caption className="sr-only">Receipts from the destination</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Batch</th>
-                  <th scope="col">Batch hash</th>
-                  <th scope="col">Records</th>
-                  <th scope="col">Received</th>
-                  <th scope="col">Destination ledger seq</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Batch', 'Batch hash', 'Records', 'Received', 'Destination ledger seq']} />
               <tbody>
                 {data.receipts.map((r) => (
                   <tr key={r.batchSeq}>

@@ -18,6 +18,7 @@ import { useAsync } from '../../ui/use-async.ts';
 import { peersApi, transfersApi } from './api.ts';
 import { TransferStatusBadge } from './common.tsx';
 import { SOVEREIGNTY_SCREENS } from './nav.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 const PAGE = 50;
 type Kind = (typeof TRANSFER_KINDS)[number];
@@ -104,17 +105,7 @@ export function TransfersScreen() {
           <div className="table-wrap">
             <table className="table" data-testid="transfers-table">
               <caption className="sr-only">Transfers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Transfer</th>
-                  <th scope="col">Dataset</th>
-                  <th scope="col">Destination</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Approvals</th>
-                  <th scope="col">Requested</th>
-                  <th scope="col">Expires</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Transfer', 'Dataset', 'Destination', 'Status', 'Approvals', 'Requested', 'Expires']} />
               <tbody>
                 {list.data.items.map((t) => (
                   <tr key={t.id} data-testid={`transfer-row-${t.id}`}>

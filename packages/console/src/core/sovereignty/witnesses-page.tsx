@@ -17,6 +17,7 @@ import { useAsync } from '../../ui/use-async.ts';
 import { witnessesApi } from './api.ts';
 import { Verified } from './common.tsx';
 import { checkCosignatures, keyIdOf, normalisePublicKey, type CosignatureCheck } from './signing.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 /** How many recent checkpoints "Check recent checkpoints" reads (each read is ledgered). */
 const RECENT = 10;
@@ -94,19 +95,7 @@ export function WitnessesScreen() {
           <div className="table-wrap">
             <table className="table" data-testid="witnesses-table">
               <caption className="sr-only">Witnesses</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Witness</th>
-                  <th scope="col">Key id</th>
-                  <th scope="col">Last cosigned</th>
-                  <th scope="col">Registered</th>
-                  {manage ? (
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
+              <TableHead columns={['Witness', 'Key id', 'Last cosigned', 'Registered']} actions={manage} />
               <tbody>
                 {listed.map((w) => (
                   <tr key={w.id} data-testid={`witness-row-${w.name}`}>
@@ -178,14 +167,7 @@ export function WitnessesScreen() {
           <div className="table-wrap">
             <table className="table" data-testid="checkpoints-table">
               <caption className="sr-only">Checkpoints and their cosignatures</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Tree size</th>
-                  <th scope="col">Root hash</th>
-                  <th scope="col">Signed</th>
-                  <th scope="col">Cosignatures (verified in this browser)</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Tree size', 'Root hash', 'Signed', 'Cosignatures (verified in this browser)']} />
               <tbody>
                 {shown.map(({ checkpoint: cp, checks }) => (
                   <tr key={cp.treeSize} data-testid={`checkpoint-row-${cp.treeSize}`}>

@@ -9,6 +9,7 @@ import { CheckboxGroup, Field } from '../../ui/forms.tsx';
 import { ConfirmDialog, Modal, SecretOnceDialog } from '../../ui/modal.tsx';
 import { formatDateTime, formatRelative, localInputToIso } from '../../ui/format.ts';
 import { useAsync } from '../../ui/use-async.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 const EXPIRY_CHOICES = [
   { value: '30', label: '30 days' },
@@ -71,21 +72,7 @@ export default function TokensPage() {
           <div className="table-wrap">
             <table className="table" data-testid="tokens-table">
               <caption className="sr-only">API tokens</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Issued</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  {canWrite ? (
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Permissions', 'Status', 'Issued', 'Expires', 'Last used']} actions={canWrite} />
               <tbody>
                 {tokens.data.items.map((t) => {
                   const st = tokenStatus(t);

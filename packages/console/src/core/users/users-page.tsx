@@ -9,6 +9,7 @@ import { CheckboxGroup, Field } from '../../ui/forms.tsx';
 import { ConfirmDialog, Modal, SecretOnceDialog } from '../../ui/modal.tsx';
 import { formatDateTime, formatRelative } from '../../ui/format.ts';
 import { useAsync } from '../../ui/use-async.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 const USERNAME_RE = new RegExp(USERNAME_PATTERN);
 
@@ -98,21 +99,7 @@ export default function UsersPage() {
           <div className="table-wrap">
             <table className="table" data-testid="users-table">
               <caption className="sr-only">User accounts</caption>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">MFA</th>
-                  <th scope="col">Last sign-in</th>
-                  <th scope="col">Created</th>
-                  {canWrite ? (
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
+              <TableHead columns={['User', 'Roles', 'Status', 'MFA', 'Last sign-in', 'Created']} actions={canWrite} />
               <tbody>
                 {list.map((u) => {
                   const st = userStatus(u);

@@ -14,6 +14,7 @@ import { Section } from '../../ui/page.tsx';
 import { useAsync } from '../../ui/use-async.ts';
 import { fieldApi } from './api.ts';
 import { liveStore } from './live.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 export function officerText(a: Pick<FieldDeviceAssignment, 'officerId' | 'officerName' | 'userId'>): string {
   return [a.officerName, a.officerId ? `(${a.officerId})` : null, !a.officerName && !a.officerId && a.userId ? `user ${a.userId}` : null]
@@ -35,15 +36,7 @@ export function AssignmentHistory({ base, device, devices }: { base: string; dev
         <div className="table-wrap">
           <table className="table table-compact" data-testid="fa-assignment-table" data-count={items.length}>
             <caption className="sr-only">Assignments of {device.name}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Officer</th>
-                <th scope="col">Vehicle</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Officer', 'Vehicle', 'From', 'To', 'By']} />
             <tbody>
               {items.map((a) => (
                 <tr key={a.id} data-testid="fa-assignment-row" data-assignment={a.id} data-current={a.endedAt ? 'false' : 'true'}>

@@ -17,6 +17,7 @@ import { Section } from '../../ui/page.tsx';
 import { useAsync } from '../../ui/use-async.ts';
 import { fieldApi, KIND_LABELS } from './api.ts';
 import { liveStore } from './live.ts';
+import { TableHead } from '../../ui/table.tsx';
 
 /** The server changes and announces the device asked about; the other end of the link is refreshed here so its page is right too. */
 function refreshOther(id: string): void {
@@ -59,19 +60,7 @@ export function DeviceLinks({ base, device, canWrite }: { base: string; device: 
         <div className="table-wrap">
           <table className="table table-compact" data-testid="fa-links-table" data-count={device.links.length}>
             <caption className="sr-only">Devices linked to {device.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Separation alert</th>
-                <th scope="col">Since</th>
-                {canWrite ? (
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
+            <TableHead columns={['Device', 'Kind', 'Separation alert', 'Since']} actions={canWrite} />
             <tbody>
               {device.links.map((l) => (
                 <tr key={l.deviceId} data-testid={`fa-link-${l.uniqueId}`} data-device={l.deviceId}>

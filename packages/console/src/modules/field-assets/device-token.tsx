@@ -6,7 +6,7 @@
  * as its MQTT password (username = its serial) and as the OsmAnd `token`
  * parameter.
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { FieldDevice, FieldDeviceTokenResponse } from '@kotwal/contracts';
 import { errorMessage } from '../../api/client.ts';
 import { Alert, Badge } from '../../ui/feedback.tsx';
@@ -70,29 +70,29 @@ export function DeviceToken({ device }: { device: FieldDevice }) {
         </span>
       </p>
       {confirm === 'replace' ? (
-        <Alert tone="warning" title="Replace the token?" testId="fa-token-confirm-replace">
+        <InlineConfirm
+          title="Replace the token?"
+          action="replace"
+          label={busy ? 'Issuing\u2026' : 'Replace the token'}
+          className="btn-primary"
+          busy={busy}
+          onConfirm={() => void issue()}
+          onCancel={() => setConfirm(null)}
+        >
           The old token stops working at once: the device is refused until it is given the new one.
-          <div className="button-row">
-            <button type="button" className="btn btn-primary btn-sm" onClick={() => void issue()} disabled={busy} data-testid="fa-token-replace-confirm">
-              {busy ? 'Issuing\u2026' : 'Replace the token'}
-            </button>
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => setConfirm(null)} disabled={busy} data-testid="fa-token-cancel">
-              Cancel
-            </button>
-          </div>
-        </Alert>
+        </InlineConfirm>
       ) : confirm === 'revoke' ? (
-        <Alert tone="warning" title="Revoke the token?" testId="fa-token-confirm-revoke">
+        <InlineConfirm
+          title="Revoke the token?"
+          action="revoke"
+          label={busy ? 'Revoking\u2026' : 'Revoke the token'}
+          className="btn-danger"
+          busy={busy}
+          onConfirm={() => void revoke()}
+          onCancel={() => setConfirm(null)}
+        >
           The device will no longer need (or be able to use) a token: OsmAnd reports are then accepted by serial alone, and the MQTT broker refuses it.
-          <div className="button-row">
-            <button type="button" className="btn btn-danger btn-sm" onClick={() => void revoke()} disabled={busy} data-testid="fa-token-revoke-confirm">
-              {busy ? 'Revoking\u2026' : 'Revoke the token'}
-            </button>
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => setConfirm(null)} disabled={busy} data-testid="fa-token-cancel">
-              Cancel
-            </button>
-          </div>
-        </Alert>
+        </InlineConfirm>
       ) : (
         <div className="button-row">
           <button
@@ -132,5 +132,37 @@ export function DeviceToken({ device }: { device: FieldDevice }) {
         />
       ) : null}
     </Section>
+  );
+}
+
+/** A warning with the confirming button and Cancel, in place of the buttons that asked for it. */
+function InlineConfirm(props: {
+  title: string;
+  action: 'replace' | 'revoke';
+  label: string;
+  className: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Alert tone="warning" title={props.title} testId={`fa-token-confirm-${props.action}`}>
+      {props.children}
+      <div className="button-row">
+        <button
+          type="button"
+          className={`btn ${props.className} btn-sm`}
+          onClick={props.onConfirm}
+          disabled={props.busy}
+          data-testid={`fa-token-${props.action}-confirm`}
+        >
+          {props.label}
+        </button>
+        <button type="button" className="btn btn-secondary btn-sm" onClick={props.onCancel} disabled={props.busy} data-testid="fa-token-cancel">
+          Cancel
+        </button>
+      </div>
+    </Alert>
   );
 }

@@ -14,6 +14,7 @@ import { Section } from '../../ui/page.tsx';
 import { useAsync } from '../../ui/use-async.ts';
 import { registriesApi, type RegistryAlert, type RegistryBlock } from './api.ts';
 import { canonicalCnic } from './access-log-page.tsx';
+import { TableHead } from '../../ui/table.tsx';
 
 export function AlertsScreen() {
   const { can } = useSession();
@@ -174,17 +175,7 @@ function BlocksPanel() {
         <div className="table-wrap">
           <table className="table" data-testid="blocks-table">
             <caption className="sr-only">Blocks</caption>
-            <thead>
-              <tr>
-                <th scope="col">Officer</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Blocked</th>
-                <th scope="col">Released</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Officer', 'Reason', 'Blocked', 'Released']} actions />
             <tbody>
               {[...active, ...released].map((b) => (
                 <tr key={b.id} data-testid={`block-row-${b.id}`} data-user={b.username ?? b.userId} data-released={b.releasedAt ? 'true' : 'false'}>
@@ -343,13 +334,7 @@ function CanariesPanel() {
         <div className="table-wrap">
           <table className="table" data-testid="canaries-table">
             <caption className="sr-only">Canary records</caption>
-            <thead>
-              <tr>
-                <th scope="col">CNIC</th>
-                <th scope="col">Note</th>
-                <th scope="col">Added</th>
-              </tr>
-            </thead>
+            <TableHead columns={['CNIC', 'Note', 'Added']} />
             <tbody>
               {items.map((c) => (
                 <tr key={c.cnic} data-testid={`canary-row-${c.cnic}`}>

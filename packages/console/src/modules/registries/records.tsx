@@ -8,6 +8,7 @@ import type { RecordLink, RegistryName, RegistryRecordView } from '@kotwal/contr
 import { Badge } from '../../ui/feedback.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import { CnicText, MaskedBadge, PersonLink, PersonName, ScriptText } from './common.tsx';
+import { TableHead } from '../../ui/table.tsx';
 
 export const REGISTRY_LABELS: Record<RegistryName, string> = {
   identity: 'Identity cards',
@@ -185,13 +186,7 @@ function Movements({ data }: { data: Data }) {
     <div className="table-wrap">
       <table className="table table-compact" data-testid="travel-movements">
         <caption className="sr-only">Entries and exits</caption>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Direction</th>
-            <th scope="col">Port</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Date', 'Direction', 'Port']} />
         <tbody>
           {moves.map((m, i) => (
             <tr key={i} data-testid="travel-movement">

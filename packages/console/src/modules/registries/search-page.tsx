@@ -15,6 +15,7 @@ import { registriesApi, type SearchParams } from './api.ts';
 import { CaseRequired, useCaseContext } from './case-context.tsx';
 import { AccessReceipt, CnicText, PersonLink, PersonName, QueryError, ScoreBar } from './common.tsx';
 import { RecordCard, REGISTRY_LABELS } from './records.tsx';
+import { TableHead } from '../../ui/table.tsx';
 
 const LOOKUP_LABELS: Record<LookupType, { label: string; placeholder: string }> = {
   cnic: { label: 'CNIC', placeholder: '35202-1234567-1' },
@@ -337,17 +338,7 @@ function SearchAnswer({ outcome, base }: { outcome: Outcome<SearchResult>; base:
         <div className="table-wrap">
           <table className="table" data-testid="search-hits">
             <caption className="sr-only">Ranked matches</caption>
-            <thead>
-              <tr>
-                <th scope="col">Score</th>
-                <th scope="col">Person</th>
-                <th scope="col">Father&rsquo;s name</th>
-                <th scope="col">CNIC</th>
-                <th scope="col">Born</th>
-                <th scope="col">District</th>
-                <th scope="col">Why it matched</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Score', 'Person', 'Father\u2019s name', 'CNIC', 'Born', 'District', 'Why it matched']} />
             <tbody>
               {r.items.map((h, i) => (
                 <tr key={h.person.ref} data-testid={`search-hit-${i}`} className="search-hit" data-cnic={h.person.cnic} data-masked={String(h.person.masked)}>
