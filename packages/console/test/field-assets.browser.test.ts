@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { LAHORE_ROADS } from '@kotwal/contracts';
 import { startTestServer, type TestServer } from '../../server/test/app.ts';
 import { adminSession, authHeaders, completeFirstLogin, STRONG_PASSWORD, totpFor, userSession, type Session } from '../../server/test/auth-helpers.ts';
 import { fieldAssetsPorts } from '../../server/src/modules/field-assets/index.ts';
@@ -30,15 +31,8 @@ interface Device {
   uniqueId: string;
 }
 
-/** A Mall Road drive, oldest first (lat, lon). */
-const MALL_ROAD: readonly [number, number][] = [
-  [31.5683, 74.3125],
-  [31.5645, 74.3188],
-  [31.5603, 74.3262],
-  [31.5561, 74.3318],
-  [31.5528, 74.3365],
-  [31.5497, 74.3421],
-];
+/** A Mall Road drive, oldest first (lat, lon): six vertices of the road the offline map draws. */
+const MALL_ROAD: readonly (readonly [number, number])[] = LAHORE_ROADS.find((r) => r.name === 'Mall Road')!.points.slice(2, 8);
 
 describe('field assets console in Chromium against the real server', () => {
   let server: TestServer;
