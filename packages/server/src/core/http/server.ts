@@ -82,6 +82,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Htt
   };
   if (p.detail) body['detail'] = p.detail;
   if (p.errors?.length) body['errors'] = p.errors;
+  if (p.extensions) for (const [k, v] of Object.entries(p.extensions)) if (!(k in body)) body[k] = v;
   if (p.headers) void reply.headers(p.headers);
   return reply.code(p.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
 }

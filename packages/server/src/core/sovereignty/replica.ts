@@ -33,7 +33,7 @@ import {
   type TransferManifest,
 } from '@kotwal/contracts';
 import { EgressRefusedError, EgressRequestError } from '#core/egress/index.ts';
-import type { HttpProblem } from '#core/http/problem.ts';
+import { HttpProblem } from '#core/http/problem.ts';
 import { IdentityFetchError, fetchIdentity } from './identity.ts';
 import * as repo from './repository.ts';
 import { batchHash, batchSentDetailsText, receiptHash, recordsHash, revocationHash, signHashWith, type UnsignedReceipt } from './replication-format.ts';
@@ -53,6 +53,8 @@ class BatchRefusal extends Error {
     readonly type: string,
     readonly title: string,
     readonly detail: string,
+    /** Extension members of the problem (the repeated receipt of a replayed last batch). */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -284,7 +286,16 @@ export function createReplica(deps: SovDeps): Replica {
     resource: string,
     meta: RequestMeta,
     details: Record<string, unknown>,
-  ): Promise<HttpProblem> => refuse(deps, who, 'replication.batch.refused', resource, meta, problem(err.status, err.type, err.title, err.detail), details);
+  ): Promise<HttpProblem> =>
+    refuse(
+      deps,
+      who,
+      'replication.batch.refused',
+      resource,
+      meta,
+      new HttpProblem(err.status, err.type, err.title, err.detail, undefined, undefined, err.extensions),
+      details,
+    );
 
   return {
     pin,
@@ -312,11 +323,16 @@ export function createReplica(deps: SovDeps): Replica {
           }
           const lastSeq = inbound?.last_seq ?? 0;
           if (b.seq <= lastSeq) {
+            // The very batch last accepted, sent again (its answer was lost on the way back): still refused, nothing is
+            // written twice, but the source is handed the receipt it missed so that it can record it and go on.
+            const again = inbound && b.seq === lastSeq && b.batchHash === inbound.last_batch_hash && inbound.last_receipt;
             throw new BatchRefusal(
               409,
               PROBLEM_TYPES.batchReplayed,
               'Batch replayed',
-              `batch ${b.seq} of transfer ${b.transferId} was already received (the last received is ${lastSeq}, hash ${inbound?.last_batch_hash ?? 'none'})`,
+              `batch ${b.seq} of transfer ${b.transferId} was already received (the last received is ${lastSeq}, hash ${inbound?.last_batch_hash ?? 'none'})` +
+                (again ? '; its signed receipt is repeated in "receipt"' : ''),
+              again ? { receipt: JSON.parse(again) as unknown } : undefined,
             );
           }
           if (inbound?.status === 'completed') throw notAuthorised(`transfer ${b.transferId} is complete: its final batch ${lastSeq} was received`);
@@ -425,7 +441,9 @@ export function createReplica(deps: SovDeps): Replica {
             replicaLedgerSeq: seqRow.items[0]?.seq ?? null,
             sourceTreeSize: stored?.tree_size ?? cp.treeSize,
           };
-          return { ...unsigned, signature: signHashWith((d) => ctx.node.sign(d), receiptHash(unsigned)) };
+          const receipt: ReplicationReceipt = { ...unsigned, signature: signHashWith((d) => ctx.node.sign(d), receiptHash(unsigned)) };
+          await repo.saveInboundReceipt(ctx.db, b.transferId, b.seq, canonicalJson({ ...receipt }));
+          return receipt;
         });
       } catch (err) {
         if (err instanceof BatchRefusal) throw await refusalOf(err, who, resource, meta, claimed);

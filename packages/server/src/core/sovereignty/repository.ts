@@ -424,10 +424,12 @@ export interface InboundRow {
   last_batch_hash: string | null;
   records: number;
   revoked_ms: number | null;
+  /** The signed receipt of batch last_seq (canonical JSON), once answered. */
+  last_receipt: string | null;
 }
 
 const INBOUND_COLUMNS = `transfer_id, source_node, source_key, dataset, manifest, manifest_hash, approvals, ${ms('expires_at', 'expires_ms')}, status, last_seq,
-  last_batch_hash, records, ${ms('revoked_at', 'revoked_ms')}`;
+  last_batch_hash, records, ${ms('revoked_at', 'revoked_ms')}, last_receipt`;
 
 export async function findInbound(q: Queryable, transferId: string, forUpdate = false): Promise<InboundRow | null> {
   return (
@@ -459,6 +461,11 @@ export async function insertInbound(
 }
 
 /** Advances the chain if it is still at seq-1; false when another delivery moved it. */
+/** Keeps the receipt of the last batch accepted (only while that batch is still the last). */
+export async function saveInboundReceipt(q: Queryable, transferId: string, seq: number, receipt: string): Promise<void> {
+  await q.query('UPDATE sov_inbound SET last_receipt = $3 WHERE transfer_id = $1 AND last_seq = $2', [transferId, seq, receipt]);
+}
+
 export async function advanceInbound(
   q: Queryable,
   a: { transferId: string; seq: number; batchHash: string; records: number; now: Date; completed: boolean },

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import Value from 'typebox/value';
 import {
+  PROBLEM_TYPES,
   ReplicationReceipt,
   canonicalHash,
   canonicalJson,
@@ -25,7 +26,7 @@ import {
   type RevocationNotice,
   type TransferManifest,
 } from '@kotwal/contracts';
-import { EgressRefusedError } from '#core/egress/index.ts';
+import { EgressRefusedError, EgressRequestError } from '#core/egress/index.ts';
 import type { DatasetRecord } from '#core/module.ts';
 import * as repo from './repository.ts';
 import { parseManifest } from './presenters.ts';
@@ -34,6 +35,9 @@ import type { SovDeps } from './service-support.ts';
 import type { TransferRunner } from './transfer-service.ts';
 
 export const BATCH_PATH = '/api/v1/replication/batches';
+/** Tries of one batch that got no answer at all (then the run fails), and the first pause between them (doubling). */
+export const DELIVERY_ATTEMPTS = 4;
+export const DELIVERY_RETRY_MS = 500;
 export const REVOCATION_PATH = '/api/v1/replication/revocations';
 
 export interface Sender extends TransferRunner {
@@ -181,27 +185,50 @@ export function createSender(deps: SovDeps): Sender {
     const address = st.manifest.destination.address;
     const destKey = st.manifest.destination.publicKey;
     if (!address || !destKey) throw new StopRun(`transfer ${st.transferId} has no destination address`, false);
-    const res = await ctx.egress.request(
-      `${address}${BATCH_PATH}`,
-      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(batch), timeoutMs: 120_000 },
-      { kind: 'transfer', transferId: st.transferId },
-      { type: 'system', id: actor.actorId },
-    );
-    if (res.status !== 201) {
-      let detail = res.text().slice(0, 500);
+    const body = JSON.stringify(batch);
+    let receipt: unknown;
+    for (let attempt = 1; ; attempt++) {
+      let res;
       try {
-        const p = res.json<{ type?: string; detail?: string }>();
+        res = await ctx.egress.request(
+          `${address}${BATCH_PATH}`,
+          { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body, timeoutMs: 120_000 },
+          { kind: 'transfer', transferId: st.transferId },
+          { type: 'system', id: actor.actorId },
+        );
+      } catch (err) {
+        // No answer (connection lost, timeout): the destination may or may not have taken the batch. The same batch is
+        // sent again; if it was taken, the destination refuses the replay and repeats its receipt.
+        if (!(err instanceof EgressRequestError) || err.code === 'too-large' || attempt >= DELIVERY_ATTEMPTS) throw err;
+        ctx.logger.warn({ transferId: st.transferId, seq: batch.seq, attempt, err: err.message }, 'batch delivery got no answer; sending it again');
+        await new Promise((resolve) => setTimeout(resolve, DELIVERY_RETRY_MS * 2 ** (attempt - 1)));
+        await check(st.transferId);
+        continue;
+      }
+      if (res.status === 201) {
+        try {
+          receipt = res.json<unknown>();
+        } catch {
+          throw new StopRun(`the destination answered batch ${batch.seq} without a JSON receipt`, false);
+        }
+        break;
+      }
+      let detail = res.text().slice(0, 500);
+      let repeated: unknown;
+      try {
+        const p = res.json<{ type?: string; detail?: string; receipt?: unknown }>();
         detail = `${p.type ?? ''} ${p.detail ?? ''}`.trim();
+        if (res.status === 409 && p.type === PROBLEM_TYPES.batchReplayed && attempt > 1) repeated = p.receipt;
       } catch {
         // not problem+json: keep the text
       }
+      // A batch sent again after a lost answer, which the destination had taken: its repeated receipt is checked below
+      // exactly as a first answer is (names this batch, signed by the destination's key).
+      if (repeated !== undefined) {
+        receipt = repeated;
+        break;
+      }
       throw new StopRun(`the destination refused batch ${batch.seq}: ${res.status} ${detail}`, false);
-    }
-    let receipt: unknown;
-    try {
-      receipt = res.json<unknown>();
-    } catch {
-      throw new StopRun(`the destination answered batch ${batch.seq} without a JSON receipt`, false);
     }
     if (!Value.Check(ReplicationReceipt, receipt)) throw new StopRun(`the destination's receipt for batch ${batch.seq} is malformed`, false);
     const r = receipt;

@@ -33,6 +33,8 @@ import { startTestServer, type TestServer } from '../../../test/app.ts';
 import { adminSession, authHeaders, type Session } from '../../../test/auth-helpers.ts';
 import { approveTransfer, generateKeyFiles, keysCommand, SovereigntyCliRefusal, transfersCommand } from './cli.ts';
 import { identityHash, verifyIdentity, verifyReceipt } from './replication-format.ts';
+import { BATCH_PATH } from './sender.ts';
+import { EgressRequestError } from '#core/egress/index.ts';
 import { TEST_DATASET, itemRows, officialKey, seedItems, testDatasetModule, type OfficialKey } from './test-support.ts';
 
 const SOURCE_ROWS = 600;
@@ -438,6 +440,42 @@ describe('sovereignty: transfers between two nodes', () => {
     void replicaAdmin;
   });
 
+  it('sends a batch again when its answer is lost, and records the receipt the replica repeats', async () => {
+    await seedItems(source.ctx.db, 120, 'lost-');
+    const t = await requestTransfer({ filter: { keyPrefix: 'lost-' } });
+    await approve(t.body.id, keys[0]);
+    await approve(t.body.id, keys[1]);
+    // The network loses the replica's answer to the second batch: the replica took it, the source never heard.
+    const egress = source.ctx.egress;
+    const real = egress.request.bind(egress);
+    let batches = 0;
+    egress.request = async (url, init, purpose, actor) => {
+      const res = await real(url, init, purpose, actor);
+      if (url.endsWith(BATCH_PATH) && ++batches === 2) throw new EgressRequestError('socket hang up (answer lost in the test)', url, 'network');
+      return res;
+    };
+    try {
+      const exec = await api<Transfer>(source, admin, 'POST', `/api/v1/transfers/${t.body.id}/execute`);
+      assert.equal(exec.status, 202, JSON.stringify(exec.body));
+      await source.sovereignty.sender.settled(t.body.id);
+    } finally {
+      egress.request = real;
+    }
+    const done = await api<Transfer>(source, admin, 'GET', `/api/v1/transfers/${t.body.id}`);
+    assert.equal(done.body.status, 'completed', JSON.stringify(done.body.error));
+    assert.equal(done.body.progress.recordsAcknowledged, 120);
+    assert.equal(done.body.progress.batchesAcknowledged, 3);
+    const lost = await replica.ctx.db.query<{ key: string }>("SELECT key FROM sovtest_items WHERE key LIKE 'lost-%' ORDER BY key");
+    assert.equal(lost.rows.length, 120, 'every record once');
+    // The replica refused the resend as a replay (ledgered) and repeated its receipt; the source recorded that receipt.
+    await assertRefusalLedgered(replica, 'replication.batch.refused', `transfer:${t.body.id}`, PROBLEM_TYPES.batchReplayed, /its signed receipt is repeated/);
+    assert.equal((await entries(replica, 'replication.batch.received', `transfer:${t.body.id}/*`)).length, 3, 'batch 2 stored once');
+    const recorded = await entries(source, 'transfers.receipt.recorded', `transfer:${t.body.id}/batch/2`);
+    assert.equal(recorded.length, 1);
+    const row = await source.ctx.db.query<{ receipt: string }>('SELECT receipt FROM sov_batches WHERE transfer_id = $1 AND seq = 2', [t.body.id]);
+    assert.ok(verifyReceipt(JSON.parse(row.rows[0].receipt) as ReplicationReceipt, replica.ctx.node.publicKey));
+  });
+
   it('stops the flow at once on revocation; the replica refuses further batches', async () => {
     await source.ctx.db.query('DELETE FROM sovtest_items');
     await seedItems(source.ctx.db, 3000, 'rev-');
@@ -583,6 +621,13 @@ describe('sovereignty: transfers between two nodes', () => {
       assert.equal(replay.status, 409);
       assert.equal(replay.problem.type, PROBLEM_TYPES.batchReplayed);
       assert.match(replay.problem.detail, /batch 1 of transfer .* was already received \(the last received is 1/);
+      // Nothing is written twice, but the batch last accepted, sent again, is answered with the receipt it got (a source whose answer was lost).
+      assert.deepEqual((replay.body as unknown as { receipt: unknown }).receipt, ok.body, 'the receipt repeated');
+      const tampered = clone(first);
+      tampered.batchHash = 'ab'.repeat(32);
+      const other = await post(tampered);
+      assert.equal(other.status, 409);
+      assert.equal((other.body as unknown as { receipt?: unknown }).receipt, undefined, 'no receipt for another batch claiming the same number');
       await assertRefusalLedgered(replica, 'replication.batch.refused', `transfer:${id}`, PROBLEM_TYPES.batchReplayed, /already received/);
 
       // The next batch without a consistency proof from the checkpoint the replica verified.
