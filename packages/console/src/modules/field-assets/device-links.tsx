@@ -14,18 +14,10 @@ import { Alert, Loading } from '../../ui/feedback.tsx';
 import { Field } from '../../ui/forms.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import { Section } from '../../ui/page.tsx';
+import { TableHead } from '../../ui/table.tsx';
 import { useAsync } from '../../ui/use-async.ts';
 import { fieldApi, KIND_LABELS } from './api.ts';
 import { liveStore } from './live.ts';
-import { TableHead } from '../../ui/table.tsx';
-
-/** The server changes and announces the device asked about; the other end of the link is refreshed here so its page is right too. */
-function refreshOther(id: string): void {
-  fieldApi.device(id).then(
-    (d) => liveStore.upsertDevice(d),
-    () => undefined,
-  );
-}
 
 /** An integer from a form field: undefined when empty (the server's default), NaN when not a whole number. */
 function intOrDefault(v: string): number | undefined {
@@ -45,7 +37,6 @@ export function DeviceLinks({ base, device, canWrite }: { base: string; device: 
     setNotice(null);
     try {
       liveStore.upsertDevice(await fieldApi.unlink(device.id, otherId));
-      refreshOther(otherId);
       setNotice(`Unlinked ${name}.`);
     } catch (err) {
       setError(err);
@@ -139,7 +130,6 @@ function AddLink({ device, onLinked }: { device: FieldDevice; onLinked: (name: s
         ...(s !== undefined ? { separationSeconds: s } : {}),
       });
       liveStore.upsertDevice(d);
-      refreshOther(other.id);
       setQ('');
       setDebounced('');
       onLinked(other.name);
