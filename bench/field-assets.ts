@@ -158,6 +158,7 @@ const rows: (string | number)[][] = [
     'positions/s',
     'WS p50 ms',
     'WS p99 ms',
+    'WS p99 incl. warm-up',
     'ack p50 ms',
     'ack p99 ms',
     'alerts/s',
@@ -166,6 +167,22 @@ const rows: (string | number)[][] = [
     'server CPU µs/pos',
     'server loop delay p99 ms',
   ],
+];
+/** A row of the load generator against a server that does nothing: rate, round trips, refusals, the server's CPU per answer. */
+const baselineRow = (engine: string, label: string, r: LoadResult, cpuUs: number): string[] => [
+  engine,
+  label,
+  fmt(r.answered / r.seconds),
+  '-',
+  '-',
+  '-',
+  fmt(r.rttP50, 1),
+  fmt(r.rttP99, 1),
+  '-',
+  '-',
+  refusals(r),
+  fmt(cpuUs / r.answered, 1),
+  '-',
 ];
 const loads: string[] = [];
 const loadNow = (): string => loadavg()[0].toFixed(1);
@@ -299,21 +316,7 @@ for (const engine of engines())
         );
         trivial.closeAllConnections();
         await new Promise((resolve) => trivial.close(resolve));
-        rows.push([
-          engine.name,
-          `client vs trivial server (${CONNECTIONS} conn.)`,
-          fmt(r.answered / r.seconds),
-          '-',
-          '-',
-          '-',
-          fmt(r.rttP50, 1),
-          fmt(r.rttP99, 1),
-          '-',
-          '-',
-          refusals(r),
-          fmt(cpuSince(cpu) / r.answered, 1),
-          '-',
-        ]);
+        rows.push(baselineRow(engine.name, `client vs trivial server (${CONNECTIONS} conn.)`, r, cpuSince(cpu)));
       }
       // The MQTT load generator against a bare Aedes broker (no authentication, no ingest, PUBACK at once): what the client and the broker alone cost.
       if (PATHS.includes('client') && PATHS.includes('mqtt') && !external) {
@@ -338,21 +341,7 @@ for (const engine of engines())
         const used = cpuSince(cpu);
         await new Promise<void>((resolve) => broker.close(() => resolve()));
         await new Promise((resolve) => server.close(resolve));
-        rows.push([
-          engine.name,
-          `MQTT client vs bare Aedes (${MQTT_CLIENTS} clients)`,
-          fmt(r.answered / r.seconds),
-          '-',
-          '-',
-          '-',
-          fmt(r.rttP50, 1),
-          fmt(r.rttP99, 1),
-          '-',
-          '-',
-          refusals(r),
-          fmt(used / r.answered, 1),
-          '-',
-        ]);
+        rows.push(baselineRow(engine.name, `MQTT client vs bare Aedes (${MQTT_CLIENTS} clients)`, r, used));
       }
 
       /** `settle`: positions may still wait in an external broker when the clients stop; wait until none has arrived for 2 s (at most 2 minutes) and count the time until the last one. */
