@@ -137,7 +137,7 @@ export class FieldAssetsService {
   private async afterDeviceChange(row: repo.DeviceRow, covert: boolean): Promise<FieldDevice> {
     this.state.putDevice(deviceInfo(row));
     const [full] = await this.hydrate(this.ctx.db, [row], true);
-    const open = full.covert ? null : { ...full, links: full.links.filter((l) => !this.state.byId.get(l.deviceId)?.covert) };
+    const open = full.covert ? null : { ...full, links: this.linksFor(full.id, false) };
     this.sink.deviceChanged(full, open);
     return covert ? full : (open ?? full);
   }
