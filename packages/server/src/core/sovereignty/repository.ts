@@ -460,12 +460,12 @@ export async function insertInbound(
   );
 }
 
-/** Advances the chain if it is still at seq-1; false when another delivery moved it. */
 /** Keeps the receipt of the last batch accepted (only while that batch is still the last). */
 export async function saveInboundReceipt(q: Queryable, transferId: string, seq: number, receipt: string): Promise<void> {
   await q.query('UPDATE sov_inbound SET last_receipt = $3 WHERE transfer_id = $1 AND last_seq = $2', [transferId, seq, receipt]);
 }
 
+/** Advances the chain if it is still at seq-1; false when another delivery moved it. */
 export async function advanceInbound(
   q: Queryable,
   a: { transferId: string; seq: number; batchHash: string; records: number; now: Date; completed: boolean },
