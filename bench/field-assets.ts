@@ -417,13 +417,7 @@ for (const engine of engines())
         ]);
         // The next path starts on a quiet server: the alerts of this one sequenced into the ledger and dispatched.
         await t.ledger.flush();
-        const quietBy = Date.now() + 120_000;
-        const undispatched = async () =>
-          (await t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox WHERE dispatched_at IS NULL AND attempts = 0')).rows[0]?.n ?? 0;
-        while ((await undispatched()) > 0 && Date.now() < quietBy) {
-          t.ctx.events.kick();
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        await t.events.drain(120_000);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       };
 
